@@ -1,0 +1,79 @@
+package io.segmentrefiner.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.segmentrefiner.avro.RefinerRequestRecord;
+import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.registry.ConfluentAvroSerde;
+import io.segmentrefiner.registry.SchemaRegistries;
+import io.segmentrefiner.registry.SchemaRegistry;
+import io.segmentrefiner.topology.TopicCreator;
+import io.segmentrefiner.topology.TopicDeclaration;
+import io.segmentrefiner.topology.TranslationTopology;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/** The running pipeline: its topics made sure of, the topology built from the settings, Kafka Streams started. */
+public final class Pipeline implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+
+    private final KafkaStreams streams;
+    private final SchemaRegistry registry;
+
+    private Pipeline(KafkaStreams streams, SchemaRegistry registry) {
+        this.streams = streams;
+        this.registry = registry;
+    }
+
+    /** The topology the settings describe, with its request serde on the configured registry. */
+    public static Topology topology(AppConfig config, SchemaRegistry registry) {
+        StreamsBuilder builder = new StreamsBuilder();
+        TranslationTopology.build(builder, config.topics(), config.mapping(),
+                new ConfluentAvroSerde<>(registry, RefinerRequestRecord.getClassSchema()), new ObjectMapper());
+        return builder.build();
+    }
+
+    public static List<TopicDeclaration> topics(AppConfig config) {
+        return TopicDeclaration.translation(config.topics(), config.partitions());
+    }
+
+    /** Creates the missing topics, then starts Kafka Streams; returns once it is starting. */
+    public static Pipeline start(AppConfig config) throws ExecutionException, InterruptedException, TimeoutException {
+        try (Admin admin = Admin.create(config.adminProperties())) {
+            List<String> created = TopicCreator.createMissing(admin, topics(config), config.replicationFactor());
+            if (!created.isEmpty()) {
+                log.info("Created the missing topics {}", created);
+            }
+        }
+        SchemaRegistry registry = SchemaRegistries.connect(config.schemaRegistryUrl(), config.schemaRegistryUserInfo());
+        KafkaStreams streams = new KafkaStreams(topology(config, registry), config.streamsProperties());
+        // Data errors are dead-lettered by the handlers; what reaches here is an outage (broker, registry) or a bug.
+        // Stopping visibly lets the orchestrator restart with backoff; exactly-once makes the restart safe.
+        streams.setUncaughtExceptionHandler(exception -> {
+            log.error("Kafka Streams stopped on an error it cannot handle: {}", exception.toString(), exception);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.start();
+        return new Pipeline(streams, registry);
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        registry.close();
+    }
+}

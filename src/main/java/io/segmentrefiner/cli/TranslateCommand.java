@@ -1,0 +1,76 @@
+package io.segmentrefiner.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segmentrefiner.refiner.EventTranslator;
+import io.segmentrefiner.refiner.Outcome;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * The dry run: Segment messages in, one JSON line per event out, with the mappers the topology uses and no
+ * Kafka or registry.
+ */
+@Command(name = "translate", mixinStandardHelpOptions = true,
+        description = "Translate Segment messages (one JSON document a line, from FILE or standard input) and print one JSON line per event: the Refiner request, or why there is none.")
+final class TranslateCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOption config;
+
+    @Parameters(arity = "0..1", paramLabel = "FILE", description = "JSON-lines file; standard input when absent.")
+    Path file;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        EventTranslator translator = new EventTranslator(json, config.load().mapping());
+        PrintWriter out = spec.commandLine().getOut();
+        try (BufferedReader lines = file == null
+                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                : Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                for (Outcome outcome : translator.translate(line.getBytes(StandardCharsets.UTF_8))) {
+                    out.println(json.writeValueAsString(describe(json, outcome)));
+                }
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    static ObjectNode describe(ObjectMapper json, Outcome outcome) {
+        ObjectNode line = json.createObjectNode();
+        line.put("messageId", outcome.messageId().orElse(null));
+        if (outcome instanceof Outcome.Translated translated) {
+            line.put("outcome", "request");
+            line.putObject("request")
+                    .put("method", translated.request().method())
+                    .put("path", translated.request().path())
+                    .set("body", translated.request().body());
+        } else if (outcome instanceof Outcome.Skipped skipped) {
+            line.put("outcome", "skipped").put("reason", skipped.reason().name());
+        } else if (outcome instanceof Outcome.Rejected rejected) {
+            line.put("outcome", "rejected").put("reason", rejected.reason().name()).put("message", rejected.message());
+        } else {
+            throw new IllegalStateException("an accepted event is mapped before it is printed");
+        }
+        return line;
+    }
+}

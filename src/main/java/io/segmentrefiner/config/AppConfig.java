@@ -1,0 +1,290 @@
+package io.segmentrefiner.config;
+
+import io.segmentrefiner.deadletter.DeadLetteringExceptionHandlers;
+import io.segmentrefiner.refiner.AttributeRenames;
+import io.segmentrefiner.refiner.MappingSettings;
+import io.segmentrefiner.refiner.PageEventNaming;
+import io.segmentrefiner.topology.TopicNames;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The settings: a properties file (given by {@code --config}), each key overridable by an environment variable
+ * named in upper case with {@code _} for {@code .} ({@code REFINER_API_KEY} for {@code refiner.api.key}), and the
+ * defaults below filled in. Kafka client and Streams settings go by their own names and pass through to Kafka.
+ */
+public final class AppConfig {
+
+    public static final String REFINER_API_URL = "refiner.api.url";
+    public static final String REFINER_API_KEY = "refiner.api.key";
+    public static final String MAPPING_PAGE_EVENT = "mapping.page.event";
+    public static final String MAPPING_USER_ATTRIBUTES = "mapping.user.attributes";
+    public static final String MAPPING_ACCOUNT_ATTRIBUTES = "mapping.account.attributes";
+    public static final String INPUT_TOPIC = "input.topic";
+    public static final String REQUESTS_TOPIC = "requests.topic";
+    public static final String DLQ_TOPIC = "dlq.topic";
+    public static final String TOPICS_PARTITIONS = "topics.partitions";
+    public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
+    public static final String BASIC_AUTH_CREDENTIALS_SOURCE = "basic.auth.credentials.source";
+    public static final String SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO = "schema.registry.basic.auth.user.info";
+    public static final String EMBEDDED_BROKER_PORT = "embedded.broker.port";
+    public static final String EMBEDDED_DATA_DIR = "embedded.data.dir";
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+
+    /** The registry of the embedded default. */
+    public static final String EMBEDDED_REGISTRY_URL = "mock://segment-refiner";
+
+    /** This project's settings; every other key is Kafka's. */
+    private static final Set<String> OWN_KEYS = Set.of(REFINER_API_URL, REFINER_API_KEY, MAPPING_PAGE_EVENT,
+            MAPPING_USER_ATTRIBUTES, MAPPING_ACCOUNT_ATTRIBUTES, INPUT_TOPIC, REQUESTS_TOPIC, DLQ_TOPIC, TOPICS_PARTITIONS,
+            TOPICS_REPLICATION_FACTOR, SCHEMA_REGISTRY_URL, BASIC_AUTH_USER_INFO, BASIC_AUTH_CREDENTIALS_SOURCE,
+            SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, EMBEDDED_BROKER_PORT, EMBEDDED_DATA_DIR);
+    private static final Map<String, String> DEFAULTS = defaults();
+    private static final Set<String> SECRET_KEYS = Set.of(REFINER_API_KEY, BASIC_AUTH_USER_INFO, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO);
+    private static final List<String> KAFKA_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX,
+            StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX,
+            StreamsConfig.ADMIN_CLIENT_PREFIX, StreamsConfig.TOPIC_PREFIX);
+
+    private final Map<String, String> values;
+
+    private AppConfig(Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(values);
+    }
+
+    private static Map<String, String> defaults() {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put(REFINER_API_URL, "https://api.refiner.io");
+        defaults.put(MAPPING_PAGE_EVENT, "pageview");
+        defaults.put(MAPPING_USER_ATTRIBUTES, "");
+        defaults.put(MAPPING_ACCOUNT_ATTRIBUTES, "");
+        defaults.put(INPUT_TOPIC, TopicNames.DEFAULTS.input());
+        defaults.put(REQUESTS_TOPIC, TopicNames.DEFAULTS.requests());
+        defaults.put(DLQ_TOPIC, TopicNames.DEFAULTS.deadLetters());
+        defaults.put(TOPICS_PARTITIONS, "6");
+        defaults.put(TOPICS_REPLICATION_FACTOR, "-1");
+        defaults.put(EMBEDDED_BROKER_PORT, "9092");
+        defaults.put(EMBEDDED_DATA_DIR, ".segment-refiner/kafka");
+        defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, "segment-refiner");
+        defaults.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        return Collections.unmodifiableMap(defaults);
+    }
+
+    /** Reads the file (when given), applies the environment, fills in defaults, and checks every key and value. */
+    public static AppConfig load(Optional<Path> file, Map<String, String> environment) {
+        Map<String, String> values = new TreeMap<>(DEFAULTS);
+        if (file.isPresent()) {
+            values.putAll(readFile(file.get()));
+        }
+        Set<String> candidates = new HashSet<>(knownKeys());
+        candidates.addAll(values.keySet());
+        for (String key : candidates) {
+            String variable = environmentVariable(key);
+            if (environment.containsKey(variable)) {
+                values.put(key, environment.get(variable));
+            }
+        }
+        return check(values);
+    }
+
+    /** Settings given directly, over the defaults: for tests and embedding. */
+    public static AppConfig of(Map<String, String> settings) {
+        Map<String, String> values = new TreeMap<>(DEFAULTS);
+        values.putAll(settings);
+        return check(values);
+    }
+
+    public AppConfig with(String key, String value) {
+        Map<String, String> changed = new TreeMap<>(values);
+        changed.put(key, value);
+        return check(changed);
+    }
+
+    public static String environmentVariable(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new ConfigException("Cannot read the configuration file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> values = new TreeMap<>();
+        properties.stringPropertyNames().forEach(key -> values.put(key, properties.getProperty(key).trim()));
+        return values;
+    }
+
+    private static AppConfig check(Map<String, String> values) {
+        for (String key : values.keySet()) {
+            if (!isKnown(key)) {
+                throw new ConfigException(key, "unknown setting; see the README for this project's settings, "
+                        + "and Kafka's documentation for client and Streams settings");
+            }
+        }
+        AppConfig config = new AppConfig(values);
+        config.mapping();
+        config.partitions();
+        config.replicationFactor();
+        config.embeddedBrokerPort();
+        return config;
+    }
+
+    private static Set<String> knownKeys() {
+        Set<String> known = new HashSet<>(OWN_KEYS);
+        known.addAll(StreamsConfig.configDef().names());
+        known.addAll(ProducerConfig.configNames());
+        known.addAll(ConsumerConfig.configNames());
+        known.addAll(AdminClientConfig.configNames());
+        return known;
+    }
+
+    private static final Set<String> KNOWN_KEYS = knownKeys();
+
+    private static boolean isKnown(String key) {
+        return KNOWN_KEYS.contains(key) || KAFKA_PREFIXES.stream().anyMatch(key::startsWith);
+    }
+
+    public String get(String key) {
+        String value = values.get(key);
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(key, "required, and not set (in the --config file or as " + environmentVariable(key) + ")");
+        }
+        return value;
+    }
+
+    public Optional<String> find(String key) {
+        return Optional.ofNullable(values.get(key)).filter(value -> !value.isBlank());
+    }
+
+    public Optional<String> bootstrapServers() {
+        return find(BOOTSTRAP_SERVERS);
+    }
+
+    public MappingSettings mapping() {
+        PageEventNaming pageEvent;
+        try {
+            pageEvent = PageEventNaming.parse(get(MAPPING_PAGE_EVENT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(MAPPING_PAGE_EVENT, e.getMessage() + " (expected pageview or named)");
+        }
+        return new MappingSettings(pageEvent, renames(MAPPING_USER_ATTRIBUTES), renames(MAPPING_ACCOUNT_ATTRIBUTES));
+    }
+
+    private AttributeRenames renames(String key) {
+        try {
+            return AttributeRenames.parse(values.get(key));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage() + " (expected from:to,from:to)");
+        }
+    }
+
+    public TopicNames topics() {
+        return new TopicNames(get(INPUT_TOPIC), get(REQUESTS_TOPIC), get(DLQ_TOPIC));
+    }
+
+    public int partitions() {
+        int partitions = integer(TOPICS_PARTITIONS);
+        if (partitions < 1) {
+            throw new ConfigException(TOPICS_PARTITIONS, "must be at least 1");
+        }
+        return partitions;
+    }
+
+    /** Empty means the broker's {@code default.replication.factor}. */
+    public Optional<Short> replicationFactor() {
+        int factor = integer(TOPICS_REPLICATION_FACTOR);
+        if (factor == -1) {
+            return Optional.empty();
+        }
+        if (factor < 1 || factor > Short.MAX_VALUE) {
+            throw new ConfigException(TOPICS_REPLICATION_FACTOR, "must be -1 (the broker's default) or at least 1");
+        }
+        return Optional.of((short) factor);
+    }
+
+    public int embeddedBrokerPort() {
+        int port = integer(EMBEDDED_BROKER_PORT);
+        if (port < 1 || port > 65535) {
+            throw new ConfigException(EMBEDDED_BROKER_PORT, "must be a TCP port, 1 to 65535");
+        }
+        return port;
+    }
+
+    public Path embeddedDataDir() {
+        return Path.of(get(EMBEDDED_DATA_DIR));
+    }
+
+    public String schemaRegistryUrl() {
+        return get(SCHEMA_REGISTRY_URL);
+    }
+
+    public Optional<String> schemaRegistryUserInfo() {
+        return find(BASIC_AUTH_USER_INFO).or(() -> find(SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO));
+    }
+
+    private int integer(String key) {
+        try {
+            return Integer.parseInt(get(key));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, "'" + values.get(key) + "' is not a whole number");
+        }
+    }
+
+    /** The Kafka Streams settings: every Kafka key as given, over this project's defaults for Streams. */
+    public Properties streamsProperties() {
+        Properties streams = new Properties();
+        streams.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, get(DLQ_TOPIC));
+        streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandlers.Processing.class.getName());
+        streams.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandlers.Production.class.getName());
+        values.forEach((key, value) -> {
+            if (isKafkaKey(key)) {
+                streams.put(key, value);
+            }
+        });
+        return streams;
+    }
+
+    /** The settings for an admin client: the Kafka keys that an admin client takes. */
+    public Map<String, Object> adminProperties() {
+        Map<String, Object> admin = new TreeMap<>();
+        values.forEach((key, value) -> {
+            if (AdminClientConfig.configNames().contains(key)) {
+                admin.put(key, value);
+            }
+        });
+        return admin;
+    }
+
+    private static boolean isKafkaKey(String key) {
+        return !OWN_KEYS.contains(key);
+    }
+
+    /** Every setting, secrets masked: what {@code run} may print. */
+    public Map<String, String> redacted() {
+        Map<String, String> shown = new TreeMap<>(values);
+        shown.replaceAll((key, value) -> SECRET_KEYS.contains(key) || key.contains("password") || key.contains("jaas")
+                ? "[hidden]" : value);
+        return shown;
+    }
+}

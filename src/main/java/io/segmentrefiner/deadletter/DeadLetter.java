@@ -1,0 +1,40 @@
+package io.segmentrefiner.deadletter;
+
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Why a record was dead-lettered and where it came from. It travels as headers beside the record's own, so that
+ * the value and key stay exactly as they were and a replay can send the record back to its origin.
+ *
+ * @param stage   {@code translate} or {@code deliver}
+ * @param reason  a reason code such as {@code MISSING_IDENTITY}
+ * @param message a human sentence; never holds credentials
+ */
+public record DeadLetter(String stage, String reason, String message, Origin origin) {
+
+    public static final String STAGE_TRANSLATE = "translate";
+
+    /** The topic, partition and offset of the record that was dead-lettered. */
+    public record Origin(String topic, int partition, long offset) {
+    }
+
+    /** The record's own headers, copied, followed by this dead letter's. The originals are left untouched. */
+    public Headers appendTo(Headers original) {
+        Headers headers = new RecordHeaders(original == null ? new org.apache.kafka.common.header.Header[0] : original.toArray());
+        put(headers, DeadLetterHeaders.STAGE, stage);
+        put(headers, DeadLetterHeaders.REASON, reason);
+        put(headers, DeadLetterHeaders.MESSAGE, message);
+        put(headers, DeadLetterHeaders.ORIGIN_TOPIC, origin.topic());
+        put(headers, DeadLetterHeaders.ORIGIN_PARTITION, Integer.toString(origin.partition()));
+        put(headers, DeadLetterHeaders.ORIGIN_OFFSET, Long.toString(origin.offset()));
+        return headers;
+    }
+
+    private static void put(Headers headers, String name, String value) {
+        headers.remove(name);
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,85 @@
+package io.segmentrefiner.deadletter;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+
+import io.segmentrefiner.registry.SchemaRegistryException;
+
+import java.util.List;
+
+/**
+ * Kafka Streams' own error handlers (KIP-1033, KIP-1034), configured with {@code errors.dead.letter.queue.topic.name}:
+ * they build the dead letter with the source record's raw key and value and Streams' {@code __streams.errors.*}
+ * headers; these add the project's {@link DeadLetterHeaders}, so that every dead letter reads the same way.
+ */
+public final class DeadLetteringExceptionHandlers {
+
+    /** An exception thrown by a processor: the record is dead-lettered and processing continues. */
+    public static final String PROCESSING_ERROR = "PROCESSING_ERROR";
+    /** A request record could not be serialized, for a reason other than an unreachable registry. */
+    public static final String SERIALIZATION_ERROR = "SERIALIZATION_ERROR";
+    /** The broker refused a record as too large. */
+    public static final String RECORD_TOO_LARGE = "RECORD_TOO_LARGE";
+
+    private DeadLetteringExceptionHandlers() {
+    }
+
+    /** Continues after a processing exception, dead-lettering the input record. */
+    public static final class Processing extends LogAndContinueProcessingExceptionHandler {
+        @Override
+        public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+            ProcessingExceptionHandler.Response response = super.handleError(context, record, exception);
+            return ProcessingExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, PROCESSING_ERROR, exception));
+        }
+    }
+
+    /**
+     * Dead-letters what can never be written (a value that cannot be serialized, a record too large) and fails on the
+     * rest: a registry or broker outage must stop the application, not empty the stream into the dead-letter topic.
+     */
+    public static final class Production extends DefaultProductionExceptionHandler {
+        @Override
+        public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+            ProductionExceptionHandler.Response response = super.handleError(context, record, exception);
+            if (exception instanceof RecordTooLargeException) {
+                return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, RECORD_TOO_LARGE, exception));
+            }
+            return response;
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        public ProductionExceptionHandler.Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record,
+                                                                              Exception exception, SerializationExceptionOrigin origin) {
+            ProductionExceptionHandler.Response response = super.handleSerializationError(context, record, exception, origin);
+            if (registryUnavailable(exception)) {
+                return ProductionExceptionHandler.Response.fail();
+            }
+            return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, SERIALIZATION_ERROR, exception));
+        }
+
+        private static boolean registryUnavailable(Throwable exception) {
+            for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+                if (cause instanceof SchemaRegistryException registry && registry.retriable()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private static List<ProducerRecord<byte[], byte[]>> stamp(List<ProducerRecord<byte[], byte[]>> deadLetters,
+                                                             ErrorHandlerContext context, String reason, Exception exception) {
+        DeadLetter deadLetter = new DeadLetter(DeadLetter.STAGE_TRANSLATE, reason, String.valueOf(exception),
+                new DeadLetter.Origin(context.topic(), context.partition(), context.offset()));
+        return deadLetters.stream()
+                .map(r -> new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), r.value(), deadLetter.appendTo(r.headers())))
+                .toList();
+    }
+}

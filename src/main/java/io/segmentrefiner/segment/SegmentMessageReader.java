@@ -1,0 +1,96 @@
+package io.segmentrefiner.segment;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the value of one input record into the events it holds: one event, or every event of a Segment batch
+ * envelope ({@code {"batch": [...], "context": ..., "integrations": ...}}) in order.
+ */
+public final class SegmentMessageReader {
+
+    private final ObjectMapper json;
+
+    public SegmentMessageReader(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public List<IncomingEvent> read(byte[] value) {
+        JsonNode root;
+        try {
+            root = value == null ? null : json.readTree(value);
+        } catch (JacksonException e) {
+            return List.of(new UnreadableEvent(value, "not JSON: " + e.getOriginalMessage()));
+        } catch (java.io.IOException e) {
+            return List.of(new UnreadableEvent(value, "not JSON: " + e.getMessage()));
+        }
+        if (!(root instanceof ObjectNode object)) {
+            return List.of(new UnreadableEvent(value, root == null || root.isMissingNode()
+                    ? "the record has no value" : "a JSON " + root.getNodeType().name().toLowerCase() + ", not an object"));
+        }
+        if (isBatchEnvelope(object)) {
+            return unfold(object);
+        }
+        return List.of(new SegmentEvent(object, value));
+    }
+
+    private static boolean isBatchEnvelope(ObjectNode object) {
+        return object.get("batch") != null && object.get("batch").isArray() && object.get("type") == null;
+    }
+
+    private List<IncomingEvent> unfold(ObjectNode envelope) {
+        JsonNode context = envelope.get("context");
+        JsonNode integrations = envelope.get("integrations");
+        List<IncomingEvent> events = new ArrayList<>();
+        for (JsonNode element : envelope.get("batch")) {
+            if (!(element instanceof ObjectNode event)) {
+                events.add(new UnreadableEvent(bytes(element), "a batch element that is a JSON "
+                        + element.getNodeType().name().toLowerCase() + ", not an object"));
+                continue;
+            }
+            ObjectNode standalone = event.deepCopy();
+            if (context instanceof ObjectNode envelopeContext) {
+                JsonNode own = standalone.get("context");
+                if (own instanceof ObjectNode ownContext) {
+                    fillIn(ownContext, envelopeContext);
+                } else if (own == null || own.isNull()) {
+                    standalone.set("context", envelopeContext.deepCopy());
+                }
+            }
+            if (integrations != null && !integrations.isNull()
+                    && (standalone.get("integrations") == null || standalone.get("integrations").isNull())) {
+                standalone.set("integrations", integrations.deepCopy());
+            }
+            events.add(new SegmentEvent(standalone, bytes(standalone)));
+        }
+        return events;
+    }
+
+    /** Copies into {@code target} what it lacks from {@code defaults}, recursing into objects both have. */
+    private static void fillIn(ObjectNode target, ObjectNode defaults) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = defaults.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            JsonNode own = target.get(field.getKey());
+            if (own == null) {
+                target.set(field.getKey(), field.getValue().deepCopy());
+            } else if (own instanceof ObjectNode ownObject && field.getValue() instanceof ObjectNode defaultObject) {
+                fillIn(ownObject, defaultObject);
+            }
+        }
+    }
+
+    private byte[] bytes(JsonNode node) {
+        try {
+            return json.writeValueAsBytes(node);
+        } catch (JacksonException e) {
+            throw new IllegalStateException("a JSON tree that Jackson just read cannot be written back", e);
+        }
+    }
+}

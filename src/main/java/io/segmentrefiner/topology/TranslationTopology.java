@@ -1,0 +1,94 @@
+package io.segmentrefiner.topology;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.segmentrefiner.avro.RefinerRequestRecord;
+import io.segmentrefiner.refiner.EventMapper;
+import io.segmentrefiner.refiner.EventTranslator;
+import io.segmentrefiner.refiner.MappingSettings;
+import io.segmentrefiner.refiner.Outcome;
+import io.segmentrefiner.refiner.Outcome.Accepted;
+import io.segmentrefiner.refiner.Outcome.Rejected;
+import io.segmentrefiner.refiner.Outcome.Skipped;
+import io.segmentrefiner.refiner.Outcome.Translated;
+import io.segmentrefiner.refiner.RefinerFilter;
+import io.segmentrefiner.segment.CallType;
+import io.segmentrefiner.segment.SegmentMessageReader;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Predicate;
+import org.apache.kafka.streams.kstream.Produced;
+
+import java.util.Map;
+
+/**
+ * The translation data path, top to bottom: raw Segment events are read (a batch envelope into its events),
+ * checked, split by call type, mapped by the mapper of their type, and written as Avro requests keyed by contact.
+ * Rejected events of every step meet in one dead-letter branch; skipped ones are counted.
+ */
+public final class TranslationTopology {
+
+    private TranslationTopology() {
+    }
+
+    public static void build(StreamsBuilder builder, TopicNames topics, MappingSettings mapping,
+                             Serde<RefinerRequestRecord> requestSerde, ObjectMapper json) {
+        SegmentMessageReader reader = new SegmentMessageReader(json);
+        Map<CallType, EventMapper> mappers = EventTranslator.mappers(mapping);
+
+        KStream<byte[], Outcome> checked = builder
+                .stream(topics.input(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("segment-events"))
+                .flatMapValues(reader::read, Named.as("read-events"))
+                .mapValues(RefinerFilter::check, Named.as("check"));
+
+        Map<String, KStream<byte[], Outcome>> byCheck = checked.split(Named.as("checked-"))
+                .branch(is(Skipped.class), Branched.as("skipped"))
+                .branch(is(Rejected.class), Branched.as("rejected"))
+                .defaultBranch(Branched.as("accepted"));
+
+        byCheck.get("checked-skipped").processValues(CountSkipped::new, Named.as("count-skipped"));
+
+        Map<String, KStream<byte[], Outcome>> byType = byCheck.get("checked-accepted").split(Named.as("type-"))
+                .branch(ofType(CallType.IDENTIFY), mapWith(mappers, CallType.IDENTIFY))
+                .branch(ofType(CallType.GROUP), mapWith(mappers, CallType.GROUP))
+                .branch(ofType(CallType.TRACK), mapWith(mappers, CallType.TRACK))
+                .branch(ofType(CallType.PAGE), mapWith(mappers, CallType.PAGE))
+                .noDefaultBranch();
+
+        Map<String, KStream<byte[], Outcome>> byMapping = byType.get("type-identify")
+                .merge(byType.get("type-group"), Named.as("merge-group"))
+                .merge(byType.get("type-track"), Named.as("merge-track"))
+                .merge(byType.get("type-page"), Named.as("merge-page"))
+                .split(Named.as("mapped-"))
+                .branch(is(Translated.class), Branched.as("translated"))
+                .defaultBranch(Branched.as("rejected"));
+
+        byMapping.get("mapped-translated")
+                .process(ToRequestRecord::new, Named.as("key-by-contact"))
+                .to(topics.requests(), Produced.with(Serdes.String(), requestSerde).withName("refiner-requests"));
+
+        byCheck.get("checked-rejected")
+                .merge(byMapping.get("mapped-rejected"), Named.as("all-rejected"))
+                .processValues(ToDeadLetter::new, Named.as("to-dead-letter"))
+                .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("refiner-dlq"));
+    }
+
+    private static Predicate<byte[], Outcome> is(Class<? extends Outcome> kind) {
+        return (key, outcome) -> kind.isInstance(outcome);
+    }
+
+    private static Predicate<byte[], Outcome> ofType(CallType type) {
+        return (key, outcome) -> ((Accepted) outcome).type() == type;
+    }
+
+    private static Branched<byte[], Outcome> mapWith(Map<CallType, EventMapper> mappers, CallType type) {
+        EventMapper mapper = mappers.get(type);
+        return Branched.withFunction(
+                accepted -> accepted.mapValues(outcome -> mapper.map(((Accepted) outcome).event()), Named.as("map-" + type.specName())),
+                type.specName());
+    }
+}
