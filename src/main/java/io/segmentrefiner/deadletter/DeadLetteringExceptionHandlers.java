@@ -30,10 +30,16 @@ public final class DeadLetteringExceptionHandlers {
     private DeadLetteringExceptionHandlers() {
     }
 
-    /** Continues after a processing exception, dead-lettering the input record. */
+    /**
+     * Continues after a processing exception, dead-lettering the input record; but fails on an unreachable registry,
+     * which reaches this handler too when the sink that serializes requests fails.
+     */
     public static final class Processing extends LogAndContinueProcessingExceptionHandler {
         @Override
         public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+            if (registryUnavailable(exception)) {
+                return ProcessingExceptionHandler.Response.fail();
+            }
             ProcessingExceptionHandler.Response response = super.handleError(context, record, exception);
             return ProcessingExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, PROCESSING_ERROR, exception));
         }
@@ -63,15 +69,15 @@ public final class DeadLetteringExceptionHandlers {
             }
             return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, SERIALIZATION_ERROR, exception));
         }
+    }
 
-        private static boolean registryUnavailable(Throwable exception) {
-            for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
-                if (cause instanceof SchemaRegistryException registry && registry.retriable()) {
-                    return true;
-                }
+    private static boolean registryUnavailable(Throwable exception) {
+        for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SchemaRegistryException registry && registry.retriable()) {
+                return true;
             }
-            return false;
         }
+        return false;
     }
 
     private static List<ProducerRecord<byte[], byte[]>> stamp(List<ProducerRecord<byte[], byte[]>> deadLetters,

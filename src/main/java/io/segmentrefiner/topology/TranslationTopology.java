@@ -60,9 +60,9 @@ public final class TranslationTopology {
                 .noDefaultBranch();
 
         Map<String, KStream<byte[], Outcome>> byMapping = byType.get("type-identify")
-                .merge(byType.get("type-group"), Named.as("merge-group"))
-                .merge(byType.get("type-track"), Named.as("merge-track"))
-                .merge(byType.get("type-page"), Named.as("merge-page"))
+                .merge(byType.get("type-group"), Named.as("merge-with-group"))
+                .merge(byType.get("type-track"), Named.as("merge-with-track"))
+                .merge(byType.get("type-page"), Named.as("merge-with-page"))
                 .split(Named.as("mapped-"))
                 .branch(is(Translated.class), Branched.as("translated"))
                 .defaultBranch(Branched.as("rejected"));

@@ -1,0 +1,398 @@
+package io.segmentrefiner.refiner;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segmentrefiner.refiner.Outcome.Rejected;
+import io.segmentrefiner.refiner.Outcome.Skipped;
+import io.segmentrefiner.refiner.Outcome.Translated;
+import io.segmentrefiner.segment.CallType;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EventTranslatorTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EventTranslator defaults = new EventTranslator(new ObjectMapper(), MappingSettings.DEFAULTS);
+
+    // --- one request per call type ---
+
+    @Test
+    void identifyIsTranslatedToIdentifyUser() {
+        Translated translated = only(translated(defaults.translate(bytes("""
+                {"type": "identify", "messageId": "m-1", "timestamp": "2024-05-02T10:15:30.123Z",
+                 "userId": "u-1", "context": {"ip": "8.8.8.8", "library": {"name": "analytics.js", "version": "2.11.1"}},
+                 "traits": {"email": "peter@example.com", "name": "Peter", "address": {"city": "Austin"}, "tags": ["a", "b"]}}
+                """))));
+
+        assertThat(translated.type()).isEqualTo(CallType.IDENTIFY);
+        assertThat(translated.request().path()).isEqualTo("/v1/identify-user");
+        assertBody(translated.request().body(), """
+                {"id": "u-1", "email": "peter@example.com", "name": "Peter", "address_city": "Austin", "tags": "[\\"a\\",\\"b\\"]"}
+                """);
+    }
+
+    @Test
+    void groupIsTranslatedToIdentifyUserWithAccount() {
+        Translated translated = only(translated(defaults.translate(bytes("""
+                {"type": "group", "messageId": "m-2", "userId": "u-1", "groupId": "g-1",
+                 "traits": {"name": "Initech", "employees": 329}}
+                """))));
+
+        assertThat(translated.type()).isEqualTo(CallType.GROUP);
+        assertThat(translated.request().path()).isEqualTo("/v1/identify-user");
+        assertBody(translated.request().body(), """
+                {"id": "u-1", "account": {"id": "g-1", "name": "Initech", "employees": 329}}
+                """);
+    }
+
+    @Test
+    void trackIsTranslatedToTrackEvent() {
+        Translated translated = only(translated(defaults.translate(bytes("""
+                {"type": "track", "messageId": "m-3", "userId": "u-1", "event": "Order Completed",
+                 "properties": {"revenue": 25, "email": "p@example.com"}}
+                """))));
+
+        assertThat(translated.type()).isEqualTo(CallType.TRACK);
+        assertThat(translated.request().path()).isEqualTo("/v1/track-event");
+        assertBody(translated.request().body(), """
+                {"id": "u-1", "email": "p@example.com", "event": "Order Completed"}
+                """);
+    }
+
+    @Test
+    void pageIsTranslatedToPageviewByDefault() {
+        Translated translated = only(translated(defaults.translate(bytes("""
+                {"type": "page", "messageId": "m-4", "userId": "u-1", "name": "Pricing", "category": "Docs"}
+                """))));
+
+        assertThat(translated.type()).isEqualTo(CallType.PAGE);
+        assertBody(translated.request().body(), """
+                {"id": "u-1", "event": "pageview"}
+                """);
+    }
+
+    @Test
+    void pageIsNamedAfterThePageWithNamedSetting() {
+        EventTranslator translator = new EventTranslator(new ObjectMapper(),
+                new MappingSettings(PageEventNaming.NAMED, AttributeRenames.NONE, AttributeRenames.NONE));
+
+        Translated translated = only(translated(translator.translate(bytes("""
+                {"type": "page", "userId": "u-1", "name": "Pricing", "category": "Docs"}
+                """))));
+
+        assertThat(translated.request().body().get("event").asText()).isEqualTo("Viewed Docs Pricing Page");
+    }
+
+    @Test
+    void typeIsCaseInsensitiveEndToEnd() {
+        Translated translated = only(translated(defaults.translate(bytes("""
+                {"type": "Track", "userId": "u-1", "event": "Signed Up"}
+                """))));
+
+        assertThat(translated.type()).isEqualTo(CallType.TRACK);
+    }
+
+    @Test
+    void userRenamesApplyToIdentifyAndAccountRenamesToGroup() {
+        EventTranslator translator = new EventTranslator(new ObjectMapper(), new MappingSettings(
+                PageEventNaming.PAGEVIEW, AttributeRenames.parse("plan:user_plan"), AttributeRenames.parse("plan:account_plan")));
+
+        List<Outcome> outcomes = translator.translate(bytes("""
+                {"batch": [
+                   {"type": "identify", "userId": "u-1", "traits": {"plan": "pro"}},
+                   {"type": "group", "userId": "u-1", "groupId": "g-1", "traits": {"plan": "enterprise"}}
+                 ]}
+                """));
+
+        List<Translated> translated = translated(outcomes);
+        assertBody(translated.get(0).request().body(), """
+                {"id": "u-1", "user_plan": "pro"}
+                """);
+        assertBody(translated.get(1).request().body(), """
+                {"id": "u-1", "account": {"id": "g-1", "account_plan": "enterprise"}}
+                """);
+    }
+
+    // --- every reason code, end to end ---
+
+    @Test
+    void valueThatIsNotJsonIsRejectedAsInvalidJsonWithTheOriginalBytes() {
+        byte[] value = bytes("{\"type\": \"track\", \"userId\": ");
+
+        Rejected rejected = onlyRejected(defaults.translate(value), Reason.INVALID_JSON);
+
+        assertThat(rejected.source()).isEqualTo(value);
+    }
+
+    @Test
+    void jsonArrayValueIsRejectedAsInvalidJson() {
+        onlyRejected(defaults.translate(bytes("""
+                [{"type": "track", "userId": "u-1", "event": "X"}]
+                """)), Reason.INVALID_JSON);
+    }
+
+    @Test
+    void refinerTurnedOffIsSkippedAsDisabled() {
+        onlySkipped(defaults.translate(bytes("""
+                {"type": "track", "userId": "u-1", "event": "X", "integrations": {"Refiner": false}}
+                """)), Reason.DISABLED);
+    }
+
+    @Test
+    void engageAudienceIdentifyWithAllFalseAndRefinerTrueIsDelivered() {
+        Translated translated = only(translated(defaults.translate(bytes("""
+                {
+                  "type": "identify",
+                  "messageId": "personas_2Kq9Pz0xYb",
+                  "userId": "u-77",
+                  "integrations": {"All": false, "Refiner": true},
+                  "context": {"library": {"name": "unknown", "version": "unknown"},
+                              "personas": {"computation_class": "trait", "computation_key": "order_completed_last_30days"}},
+                  "traits": {"email": "vip@example.com", "order_completed_last_30days": true}
+                }
+                """))));
+
+        assertBody(translated.request().body(), """
+                {"id": "u-77", "email": "vip@example.com", "order_completed_last_30days": true}
+                """);
+    }
+
+    @Test
+    void missingTypeIsRejectedAsMissingType() {
+        onlyRejected(defaults.translate(bytes("""
+                {"userId": "u-1", "event": "X"}
+                """)), Reason.MISSING_TYPE);
+    }
+
+    @Test
+    void screenIsSkippedAsUnsupportedType() {
+        onlySkipped(defaults.translate(bytes("""
+                {"type": "screen", "userId": "u-1", "name": "Home"}
+                """)), Reason.UNSUPPORTED_TYPE);
+    }
+
+    @Test
+    void aliasIsSkippedAsUnsupportedType() {
+        onlySkipped(defaults.translate(bytes("""
+                {"type": "alias", "userId": "u-1", "previousId": "anon-1"}
+                """)), Reason.UNSUPPORTED_TYPE);
+    }
+
+    @Test
+    void eventWithoutUserIdOrEmailIsRejectedAsMissingIdentity() {
+        Rejected rejected = onlyRejected(defaults.translate(bytes("""
+                {"type": "identify", "messageId": "m-anon", "anonymousId": "507f191e810c19729de860ea", "traits": {"plan": "pro"}}
+                """)), Reason.MISSING_IDENTITY);
+
+        assertThat(rejected.messageId()).contains("m-anon");
+    }
+
+    @Test
+    void trackWithoutEventIsRejectedAsMissingEvent() {
+        onlyRejected(defaults.translate(bytes("""
+                {"type": "track", "userId": "u-1", "event": ""}
+                """)), Reason.MISSING_EVENT);
+    }
+
+    @Test
+    void groupWithoutGroupIdIsRejectedAsMissingGroupId() {
+        onlyRejected(defaults.translate(bytes("""
+                {"type": "group", "userId": "u-1", "traits": {"name": "Initech"}}
+                """)), Reason.MISSING_GROUP_ID);
+    }
+
+    // --- the first check that applies decides ---
+
+    @Test
+    void disabledComesBeforeMissingType() {
+        onlySkipped(defaults.translate(bytes("""
+                {"userId": "u-1", "integrations": {"All": false}}
+                """)), Reason.DISABLED);
+    }
+
+    @Test
+    void missingTypeComesBeforeMissingIdentity() {
+        onlyRejected(defaults.translate(bytes("""
+                {"anonymousId": "anon-1", "event": "X"}
+                """)), Reason.MISSING_TYPE);
+    }
+
+    @Test
+    void unsupportedTypeComesBeforeMissingIdentity() {
+        onlySkipped(defaults.translate(bytes("""
+                {"type": "screen", "anonymousId": "anon-1"}
+                """)), Reason.UNSUPPORTED_TYPE);
+    }
+
+    @Test
+    void missingIdentityComesBeforeMissingEvent() {
+        onlyRejected(defaults.translate(bytes("""
+                {"type": "track", "anonymousId": "anon-1"}
+                """)), Reason.MISSING_IDENTITY);
+    }
+
+    @Test
+    void missingIdentityComesBeforeMissingGroupId() {
+        onlyRejected(defaults.translate(bytes("""
+                {"type": "group", "anonymousId": "anon-1", "traits": {"id": "t-id", "email": "t@example.com"}}
+                """)), Reason.MISSING_IDENTITY);
+    }
+
+    // --- batch envelopes ---
+
+    @Test
+    void batchYieldsOneOutcomePerEventInOrder() {
+        List<Outcome> outcomes = defaults.translate(bytes("""
+                {
+                  "batch": [
+                    {"type": "identify", "messageId": "m-1", "userId": "u-1", "traits": {"plan": "pro"}},
+                    {"type": "screen", "messageId": "m-2", "userId": "u-1", "name": "Home"},
+                    "not an event",
+                    {"type": "track", "messageId": "m-4", "userId": "u-1"},
+                    {"type": "page", "messageId": "m-5", "userId": "u-1"}
+                  ],
+                  "sentAt": "2024-05-02T10:30:01.000Z"
+                }
+                """));
+
+        assertThat(outcomes).hasSize(5);
+        assertThat(outcomes.get(0)).isInstanceOf(Translated.class);
+        assertThat(outcomes.get(0).messageId()).contains("m-1");
+        assertThat(outcomes.get(1)).isEqualTo(new Skipped(Optional.of("m-2"), Reason.UNSUPPORTED_TYPE));
+        assertThat(outcomes.get(2)).isInstanceOf(Rejected.class);
+        assertThat(((Rejected) outcomes.get(2)).reason()).isEqualTo(Reason.INVALID_JSON);
+        assertThat(outcomes.get(3)).isInstanceOf(Rejected.class);
+        assertThat(((Rejected) outcomes.get(3)).reason()).isEqualTo(Reason.MISSING_EVENT);
+        assertThat(outcomes.get(3).messageId()).contains("m-4");
+        assertThat(outcomes.get(4)).isInstanceOf(Translated.class);
+        assertThat(outcomes.get(4).messageId()).contains("m-5");
+    }
+
+    @Test
+    void envelopeContextSuppliesTheIdentityOfBatchEvents() {
+        Translated translated = only(translated(defaults.translate(bytes("""
+                {"batch": [{"type": "track", "messageId": "m-1", "event": "Signed Up"}],
+                 "context": {"library": {"name": "analytics-node"}, "traits": {"email": "peter@example.com"}}}
+                """))));
+
+        assertBody(translated.request().body(), """
+                {"email": "peter@example.com", "event": "Signed Up"}
+                """);
+    }
+
+    @Test
+    void envelopeContextTraitsBecomeIdentifyTraitsWhereTheEventLacksThem() {
+        Translated translated = only(translated(defaults.translate(bytes("""
+                {"batch": [{"type": "identify", "userId": "u-1", "context": {"traits": {"plan": "pro"}}}],
+                 "context": {"traits": {"plan": "free", "company": "Initech"}}}
+                """))));
+
+        assertBody(translated.request().body(), """
+                {"id": "u-1", "plan": "pro", "company": "Initech"}
+                """);
+    }
+
+    @Test
+    void envelopeIntegrationsDisableEventsWithoutTheirOwnIntegrations() {
+        List<Outcome> outcomes = defaults.translate(bytes("""
+                {"batch": [
+                   {"type": "track", "messageId": "m-1", "userId": "u-1", "event": "X"},
+                   {"type": "track", "messageId": "m-2", "userId": "u-1", "event": "Y", "integrations": {"All": false, "Refiner": true}}
+                 ],
+                 "integrations": {"All": false}}
+                """));
+
+        assertThat(outcomes).hasSize(2);
+        assertThat(outcomes.get(0)).isEqualTo(new Skipped(Optional.of("m-1"), Reason.DISABLED));
+        assertThat(outcomes.get(1)).isInstanceOf(Translated.class);
+    }
+
+    @Test
+    void rejectedBatchEventCarriesItsStandaloneJsonWithTheEnvelopeFoldedIn() {
+        Rejected rejected = onlyRejected(defaults.translate(bytes("""
+                {"batch": [{"type": "track", "messageId": "m-1", "userId": "u-1"}],
+                 "context": {"ip": "8.8.8.8"},
+                 "integrations": {"Refiner": true}}
+                """)), Reason.MISSING_EVENT);
+
+        assertThat(tree(rejected.source())).isEqualTo(tree("""
+                {"type": "track", "messageId": "m-1", "userId": "u-1", "context": {"ip": "8.8.8.8"}, "integrations": {"Refiner": true}}
+                """));
+    }
+
+    @Test
+    void rejectedSingleEventCarriesTheOriginalBytes() {
+        byte[] value = bytes("""
+                {"type":"track",  "messageId":"m-1", "userId":"u-1"}
+                """);
+
+        Rejected rejected = onlyRejected(defaults.translate(value), Reason.MISSING_EVENT);
+
+        assertThat(rejected.source()).isEqualTo(value);
+    }
+
+    // --- helpers ---
+
+    private static byte[] bytes(String json) {
+        return json.getBytes(UTF_8);
+    }
+
+    private static JsonNode tree(byte[] json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode tree(String json) {
+        return tree(bytes(json));
+    }
+
+    private static <T> T only(List<T> items) {
+        assertThat(items).hasSize(1);
+        return items.get(0);
+    }
+
+    private static List<Translated> translated(List<Outcome> outcomes) {
+        assertThat(outcomes).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(Translated.class));
+        return outcomes.stream().map(Translated.class::cast).toList();
+    }
+
+    private static Rejected onlyRejected(List<Outcome> outcomes, Reason reason) {
+        Outcome outcome = only(outcomes);
+        assertThat(outcome).isInstanceOf(Rejected.class);
+        Rejected rejected = (Rejected) outcome;
+        assertThat(rejected.reason()).isEqualTo(reason);
+        return rejected;
+    }
+
+    private static Skipped onlySkipped(List<Outcome> outcomes, Reason reason) {
+        Outcome outcome = only(outcomes);
+        assertThat(outcome).isInstanceOf(Skipped.class);
+        Skipped skipped = (Skipped) outcome;
+        assertThat(skipped.reason()).isEqualTo(reason);
+        return skipped;
+    }
+
+    /** Equal to the expected JSON, and with the same key order at every level, since the body is sent as written. */
+    private static void assertBody(ObjectNode body, String expectedJson) {
+        try {
+            JsonNode expected = JSON.readTree(expectedJson);
+            assertThat((JsonNode) body).isEqualTo(expected);
+            assertThat(JSON.writeValueAsString(body)).isEqualTo(JSON.writeValueAsString(expected));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
