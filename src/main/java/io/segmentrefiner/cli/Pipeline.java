@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
@@ -29,10 +30,16 @@ public final class Pipeline implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final SchemaRegistry registry;
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Pipeline(KafkaStreams streams, SchemaRegistry registry) {
         this.streams = streams;
         this.registry = registry;
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
     }
 
     /** The topology the settings describe, with its request serde on the configured registry. */
@@ -63,12 +70,19 @@ public final class Pipeline implements AutoCloseable {
             log.error("Kafka Streams stopped on an error it cannot handle: {}", exception.toString(), exception);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        Pipeline pipeline = new Pipeline(streams, registry);
         streams.start();
-        return new Pipeline(streams, registry);
+        return pipeline;
     }
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** Waits until Kafka Streams has stopped, by a close or by an error. */
+    public KafkaStreams.State awaitStop() throws InterruptedException {
+        stopped.await();
+        return streams.state();
     }
 
     @Override

@@ -8,7 +8,6 @@ import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** Runs the pipeline against the configured brokers, or on the embedded default when none are configured. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -37,13 +36,7 @@ final class RunCommand implements Callable<Integer> {
                     embedded.bootstrapServers(), port + 1, embedded.dataDir().toAbsolutePath());
             out.printf("Schema registry: %s%n", settings.schemaRegistryUrl());
         }
-        CountDownLatch stopped = new CountDownLatch(1);
         Pipeline pipeline = Pipeline.start(settings);
-        pipeline.streams().setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.PENDING_ERROR) {
-                stopped.countDown();
-            }
-        });
         out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",
                 settings.topics().input(), settings.topics().requests(), settings.topics().deadLetters(),
                 settings.get("application.id"), settings.get("processing.guarantee"));
@@ -56,8 +49,6 @@ final class RunCommand implements Callable<Integer> {
             }
         }, "segment-refiner-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
-        stopped.await();
-        boolean failed = pipeline.streams().state() != KafkaStreams.State.NOT_RUNNING;
-        return failed ? 1 : 0;
+        return pipeline.awaitStop() == KafkaStreams.State.NOT_RUNNING ? 0 : 1;
     }
 }

@@ -45,16 +45,21 @@ public record Contact(Optional<String> id, Optional<String> email) {
                 + ") nor an email (" + String.join(", ", emailPaths(type)) + "); anonymousId is not used.");
     }
 
-    /** A request body: {@code id} and {@code email} (each only when known), then the attributes, which cannot override them. */
+    /**
+     * A request body: {@code id} and {@code email} (each only when known), then the attributes. Attributes named
+     * {@code id} or {@code email} (by a rename, say) are dropped: who the contact is comes from the lookup alone.
+     */
     public ObjectNode body(ObjectNode attributes) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         id.ifPresent(value -> body.put("id", value));
         email.ifPresent(value -> body.put("email", value));
         attributes.properties().forEach(attribute -> {
-            if (!body.has(attribute.getKey())) {
+            if (!IDENTITY_FIELDS.contains(attribute.getKey())) {
                 body.set(attribute.getKey(), attribute.getValue());
             }
         });
         return body;
     }
+
+    private static final java.util.Set<String> IDENTITY_FIELDS = java.util.Set.of("id", "email");
 }

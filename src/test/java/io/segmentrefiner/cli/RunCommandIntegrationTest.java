@@ -1,0 +1,116 @@
+package io.segmentrefiner.cli;
+
+import io.segmentrefiner.avro.RefinerRequestRecord;
+import io.segmentrefiner.deadletter.DeadLetterHeaders;
+import io.segmentrefiner.harness.Await;
+import io.segmentrefiner.harness.ChildProcess;
+import io.segmentrefiner.harness.FreePorts;
+import io.segmentrefiner.harness.RealInfrastructure;
+import io.segmentrefiner.harness.TopicReader;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code java -jar target/segment-refiner.jar run} with no bootstrap servers: the embedded default, a real
+ * single-node broker inside the application's process, reached by a client from outside it.
+ */
+class RunCommandIntegrationTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final Path JAR = Path.of("target", "segment-refiner.jar");
+
+    private ChildProcess app;
+
+    @AfterEach
+    void stop() {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    private ChildProcess startRun(int port, Path dataDir, Path workDir, String logName) {
+        assertThat(JAR).as("the runnable jar, built by mvn package").exists();
+        return ChildProcess.start("segment-refiner run",
+                List.of(ChildProcess.currentJava().toString(), "-Xmx768m", "-jar", JAR.toAbsolutePath().toString(), "run"),
+                Map.of("EMBEDDED_BROKER_PORT", Integer.toString(port), "EMBEDDED_DATA_DIR", dataDir.toString(),
+                        "TOPICS_PARTITIONS", "2"),
+                workDir, workDir.resolve(logName));
+    }
+
+    @Test
+    void runsOnTheEmbeddedDefaultAndStopsCleanlyOnSigterm() throws Exception {
+        int port = freePortPair();
+        Path work = RealInfrastructure.workDir("run-embedded");
+        Path data = work.resolve("kafka-data");
+        app = startRun(port, data, work, "run-1.log");
+        Await.until("run to say it is translating", TIMEOUT, () -> app.logText().contains("Translating segment.events to refiner.requests"));
+        assertThat(app.logText()).contains("Started an embedded Kafka broker on 127.0.0.1:" + port)
+                .contains("Schema registry: mock://segment-refiner");
+        String bootstrap = "127.0.0.1:" + port;
+
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("segment.events", "a", """
+                    {"type":"track","messageId":"e-1","userId":"u-1","event":"Survey Shown"}""")).get();
+            producer.send(new ProducerRecord<>("segment.events", "b", """
+                    {"type":"identify","messageId":"e-2"}""")).get();
+        }
+
+        ConsumerRecord<String, byte[]> request = TopicReader.read(bootstrap, "refiner.requests", 1, TIMEOUT,
+                new StringDeserializer(), new ByteArrayDeserializer()).get(0);
+        assertThat(request.key()).isEqualTo("u-1");
+        assertThat(request.value()[0]).as("Confluent magic byte").isZero();
+        RefinerRequestRecord decoded = new SpecificDatumReader<>(RefinerRequestRecord.class)
+                .read(null, DecoderFactory.get().binaryDecoder(request.value(), 5, request.value().length - 5, null));
+        assertThat(decoded.getPath()).isEqualTo("/v1/track-event");
+        assertThat(decoded.getBody()).isEqualTo("{\"id\":\"u-1\",\"event\":\"Survey Shown\"}");
+        ConsumerRecord<byte[], byte[]> deadLetter = TopicReader.read(bootstrap, "refiner.dlq", 1, TIMEOUT,
+                new ByteArrayDeserializer(), new ByteArrayDeserializer()).get(0);
+        assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.REASON)).contains("MISSING_IDENTITY");
+
+        int exit = app.stop(Duration.ofSeconds(45));
+        assertThat(app.isAlive()).isFalse();
+        assertThat(exit).as("ended by SIGTERM after a clean close, not killed").isEqualTo(143);
+        assertThat(app.logText()).contains("Streams client stopped completely");
+
+        // The data stays in its folder: a second run finds the requests of the first.
+        app = startRun(port, data, work, "run-2.log");
+        Await.until("the second run to translate", TIMEOUT, () -> app.logText().contains("Translating segment.events"));
+        assertThat(TopicReader.read(bootstrap, "refiner.requests", 1, TIMEOUT, new StringDeserializer(), new ByteArrayDeserializer()))
+                .hasSize(1);
+        assertThat(Files.isDirectory(data.resolve("logs"))).isTrue();
+    }
+
+    /** The broker's port and the one above it, for the embedded controller, both free. */
+    private static int freePortPair() throws IOException {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int port = FreePorts.next();
+            try (ServerSocket next = new ServerSocket(port + 1, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no two adjacent free ports on 127.0.0.1");
+    }
+}

@@ -1,0 +1,101 @@
+package io.segmentrefiner.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TranslateCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine commandLine = SegmentRefiner.commandLine();
+        commandLine.setOut(new PrintWriter(out));
+        commandLine.setErr(new PrintWriter(err));
+        return commandLine.execute(args);
+    }
+
+    private List<JsonNode> lines() throws Exception {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : out.toString().split("\n")) {
+            if (!line.isBlank()) {
+                lines.add(json.readTree(line));
+            }
+        }
+        return lines;
+    }
+
+    @Test
+    void printsOneLinePerEventInOrder() throws Exception {
+        Path events = dir.resolve("events.jsonl");
+        Files.writeString(events, """
+                {"type":"identify","messageId":"m-1","userId":"u-1","traits":{"email":"ann@example.com","plan":"pro"}}
+                {"type":"screen","messageId":"m-2","userId":"u-1"}
+                {"type":"track","messageId":"m-3","anonymousId":"a-1","event":"E"}
+
+                not json at all
+                {"batch":[{"type":"track","messageId":"b-1","userId":"u-2","event":"Opened"},{"type":"page","messageId":"b-2","userId":"u-2"}]}
+                """);
+
+        assertThat(run("translate", events.toString())).isZero();
+
+        List<JsonNode> lines = lines();
+        assertThat(lines).hasSize(6);
+        assertThat(lines.get(0)).isEqualTo(json.readTree("""
+                {"messageId":"m-1","outcome":"request","request":{"method":"POST","path":"/v1/identify-user",
+                 "body":{"id":"u-1","email":"ann@example.com","plan":"pro"}}}"""));
+        assertThat(lines.get(1)).isEqualTo(json.readTree("""
+                {"messageId":"m-2","outcome":"skipped","reason":"UNSUPPORTED_TYPE"}"""));
+        assertThat(lines.get(2).get("outcome").asText()).isEqualTo("rejected");
+        assertThat(lines.get(2).get("reason").asText()).isEqualTo("MISSING_IDENTITY");
+        assertThat(lines.get(2).get("message").asText()).isNotBlank();
+        assertThat(lines.get(3).get("messageId").isNull()).isTrue();
+        assertThat(lines.get(3).get("reason").asText()).isEqualTo("INVALID_JSON");
+        assertThat(lines.get(4).get("messageId").asText()).isEqualTo("b-1");
+        assertThat(lines.get(5).get("request").get("body").get("event").asText()).isEqualTo("pageview");
+        assertThat(lines.get(0).fieldNames()).toIterable().containsExactly("messageId", "outcome", "request");
+    }
+
+    @Test
+    void readsStandardInputWithoutAFileAndUsesTheConfig() throws Exception {
+        Path config = dir.resolve("refiner.properties");
+        Files.writeString(config, "mapping.page.event=named\n");
+        InputStream stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("{\"type\":\"page\",\"userId\":\"u\",\"name\":\"Pricing\"}\n".getBytes(StandardCharsets.UTF_8)));
+            assertThat(run("translate", "--config", config.toString())).isZero();
+        } finally {
+            System.setIn(stdin);
+        }
+
+        assertThat(lines().get(0).at("/request/body/event").asText()).isEqualTo("Viewed Pricing Page");
+    }
+
+    @Test
+    void aBadSettingEndsWithOneMessageNamingTheKey() throws Exception {
+        Path config = dir.resolve("refiner.properties");
+        Files.writeString(config, "mapping.page.event=sometimes\n");
+
+        assertThat(run("translate", "--config", config.toString(), dir.resolve("none.jsonl").toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("segment-refiner: Setting 'mapping.page.event'").doesNotContain("Exception", "\tat ");
+    }
+}

@@ -1,0 +1,122 @@
+package io.segmentrefiner.config;
+
+import io.segmentrefiner.refiner.PageEventNaming;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AppConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private Path file(String text) throws IOException {
+        Path file = dir.resolve("segment-refiner.properties");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void defaultsAreFilledIn() {
+        AppConfig config = AppConfig.load(Optional.empty(), Map.of());
+
+        assertThat(config.get(AppConfig.REFINER_API_URL)).isEqualTo("https://api.refiner.io");
+        assertThat(config.mapping().pageEvent()).isEqualTo(PageEventNaming.PAGEVIEW);
+        assertThat(config.topics().input()).isEqualTo("segment.events");
+        assertThat(config.topics().requests()).isEqualTo("refiner.requests");
+        assertThat(config.topics().deadLetters()).isEqualTo("refiner.dlq");
+        assertThat(config.bootstrapServers()).isEmpty();
+        assertThat(config.embeddedBrokerPort()).isEqualTo(9092);
+        Properties streams = config.streamsProperties();
+        assertThat(streams.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
+        assertThat(streams.getProperty(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("refiner.dlq");
+        assertThat(streams.getProperty(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("segment-refiner");
+    }
+
+    @Test
+    void theFileSetsValuesAndTheEnvironmentOverridesThem() throws IOException {
+        Path file = file("""
+                mapping.page.event=named
+                mapping.user.attributes=address:userAddress,plan:tier
+                bootstrap.servers=broker-1:9092
+                security.protocol=SASL_SSL
+                """);
+
+        AppConfig config = AppConfig.load(Optional.of(file), Map.of(
+                "BOOTSTRAP_SERVERS", "broker-2:9092",
+                "REFINER_API_KEY", "key-from-env",
+                "DLQ_TOPIC", "custom.dlq",
+                "PATH", "/usr/bin"));
+
+        assertThat(config.mapping().pageEvent()).isEqualTo(PageEventNaming.NAMED);
+        assertThat(config.mapping().userAttributes().rename("plan")).isEqualTo("tier");
+        assertThat(config.bootstrapServers()).contains("broker-2:9092");
+        assertThat(config.get(AppConfig.REFINER_API_KEY)).isEqualTo("key-from-env");
+        assertThat(config.topics().deadLetters()).isEqualTo("custom.dlq");
+        assertThat(config.streamsProperties().getProperty("security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(config.streamsProperties().getProperty(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("custom.dlq");
+    }
+
+    @Test
+    void kafkaSettingsPassToStreamsAndOwnSettingsDoNot() {
+        Properties streams = AppConfig.of(Map.of("bootstrap.servers", "b:9092", "num.stream.threads", "4",
+                "producer.linger.ms", "20", AppConfig.REFINER_API_KEY, "secret")).streamsProperties();
+
+        assertThat(streams.getProperty("num.stream.threads")).isEqualTo("4");
+        assertThat(streams.getProperty("producer.linger.ms")).isEqualTo("20");
+        assertThat(streams.stringPropertyNames()).doesNotContain(AppConfig.REFINER_API_KEY, AppConfig.MAPPING_PAGE_EVENT);
+    }
+
+    @Test
+    void anUnknownKeyIsNamedInTheError() throws IOException {
+        Path file = file("mapping.page.events=named\n");
+
+        assertThatThrownBy(() -> AppConfig.load(Optional.of(file), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Setting 'mapping.page.events': unknown setting");
+    }
+
+    @Test
+    void badValuesAreNamedWithWhatIsExpected() {
+        assertThatThrownBy(() -> AppConfig.of(Map.of(AppConfig.MAPPING_PAGE_EVENT, "sometimes")))
+                .hasMessageContaining("'mapping.page.event'").hasMessageContaining("pageview or named");
+        assertThatThrownBy(() -> AppConfig.of(Map.of(AppConfig.MAPPING_ACCOUNT_ATTRIBUTES, "plan")))
+                .hasMessageContaining("'mapping.account.attributes'").hasMessageContaining("from:to");
+        assertThatThrownBy(() -> AppConfig.of(Map.of(AppConfig.EMBEDDED_BROKER_PORT, "ninety")))
+                .hasMessageContaining("'embedded.broker.port'").hasMessageContaining("not a whole number");
+        assertThatThrownBy(() -> AppConfig.of(Map.of(AppConfig.TOPICS_REPLICATION_FACTOR, "0")))
+                .hasMessageContaining("'topics.replication.factor'");
+    }
+
+    @Test
+    void aMissingRequiredSettingNamesItsEnvironmentVariable() {
+        assertThatThrownBy(() -> AppConfig.of(Map.of()).get(AppConfig.REFINER_API_KEY))
+                .hasMessage("Setting 'refiner.api.key': required, and not set (in the --config file or as REFINER_API_KEY)");
+    }
+
+    @Test
+    void secretsAreHiddenWhenSettingsAreShown() {
+        Map<String, String> shown = AppConfig.of(Map.of(AppConfig.REFINER_API_KEY, "rk_live_123",
+                AppConfig.BASIC_AUTH_USER_INFO, "user:pw", "sasl.jaas.config", "x password=\"p\";")).redacted();
+
+        assertThat(shown.toString()).doesNotContain("rk_live_123", "user:pw", "password=\"p\"");
+        assertThat(shown.get(AppConfig.REFINER_API_KEY)).isEqualTo("[hidden]");
+    }
+
+    @Test
+    void registryCredentialsFollowTheConfluentConvention() {
+        assertThat(AppConfig.of(Map.of(AppConfig.BASIC_AUTH_USER_INFO, "u:p")).schemaRegistryUserInfo()).contains("u:p");
+        assertThat(AppConfig.of(Map.of(AppConfig.SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, "u2:p2")).schemaRegistryUserInfo()).contains("u2:p2");
+        assertThat(AppConfig.of(Map.of()).schemaRegistryUserInfo()).isEmpty();
+    }
+}
