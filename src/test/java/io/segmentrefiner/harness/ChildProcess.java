@@ -52,7 +52,7 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     public static List<String> javaCommand(Path java, String classpath, String mainClass, String... args) {
-        List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx512m", "-XX:+UseSerialGC",
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-Xms512m", "-Xmx1g",
                 "-Djava.net.preferIPv4Stack=true", "-cp", classpath, mainClass));
         command.addAll(List.of(args));
         return command;

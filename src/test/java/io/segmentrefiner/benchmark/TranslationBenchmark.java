@@ -1,0 +1,142 @@
+package io.segmentrefiner.benchmark;
+
+import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.harness.KafkaBrokerProcess;
+import io.segmentrefiner.harness.RealInfrastructure;
+import io.segmentrefiner.registry.InMemorySchemaRegistry;
+import io.segmentrefiner.topology.TopicCreator;
+import io.segmentrefiner.topology.TopicDeclaration;
+import io.segmentrefiner.topology.TopicNames;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Translation throughput against a pass-through baseline, on a real broker (a child JVM): the same events, the
+ * same partitions, the same guarantee (exactly-once v2) and thread count; the baseline copies bytes in to bytes
+ * out, the translation runs the real topology. Each rate is events per second from start until the application's
+ * committed input offsets reach the end of the input topic.
+ *
+ * <p>Run: {@code mvn -B -q -Pbenchmark-translation test-compile exec:exec} (events: {@code -Dbenchmark.events=N}).
+ */
+public final class TranslationBenchmark {
+
+    private static final int PARTITIONS = 6;
+
+    public static void main(String[] args) throws Exception {
+        int events = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        String threads = args.length > 1 ? args[1] : "1";
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(RealInfrastructure.workDir("benchmark-kafka"))) {
+            String bootstrap = broker.bootstrapServers();
+            TopicNames topics = new TopicNames("bench.segment.events", "bench.refiner.requests", "bench.refiner.dlq");
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                TopicCreator.createMissing(admin, TopicDeclaration.translation(topics, PARTITIONS), Optional.empty());
+                TopicCreator.createMissing(admin, List.of(new TopicDeclaration("bench.passthrough.out", "baseline output", PARTITIONS, Map.of())), Optional.empty());
+            }
+            long bytes = produce(bootstrap, topics.input(), events);
+            System.out.printf("Produced %,d events (%,d bytes, %.0f bytes on average) to %d partitions%n",
+                    events, bytes, (double) bytes / events, PARTITIONS);
+
+            AppConfig config = AppConfig.of(Map.of(
+                    AppConfig.BOOTSTRAP_SERVERS, bootstrap,
+                    AppConfig.SCHEMA_REGISTRY_URL, "mock://benchmark",
+                    AppConfig.INPUT_TOPIC, topics.input(),
+                    AppConfig.REQUESTS_TOPIC, topics.requests(),
+                    AppConfig.DLQ_TOPIC, topics.deadLetters(),
+                    "num.stream.threads", threads,
+                    "state.dir", RealInfrastructure.workDir("benchmark-state").toString()));
+
+            double passThrough = measure("pass-through", config.with("application.id", "bench-passthrough"), events, bootstrap, topics.input(),
+                    properties -> passThrough(topics.input()));
+            double translation = measure("translation", config.with("application.id", "bench-translation"), events, bootstrap, topics.input(),
+                    properties -> Pipeline.topology(config, InMemorySchemaRegistry.scope("benchmark")));
+            System.out.printf("pass-through: %,.0f events/s%ntranslation:  %,.0f events/s%nratio:        %.2f%n",
+                    passThrough, translation, translation / passThrough);
+        }
+    }
+
+    private static Topology passThrough(String input) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(input, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .to("bench.passthrough.out", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        return builder.build();
+    }
+
+    private static long produce(String bootstrap, String topic, int count) throws Exception {
+        RealisticEvents generator = new RealisticEvents(42, 50_000);
+        long bytes = 0;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < count; i++) {
+                RealisticEvents.Event event = generator.next();
+                bytes += event.value().length;
+                producer.send(new ProducerRecord<>(topic, event.key(), event.value()));
+            }
+            producer.flush();
+        }
+        return bytes;
+    }
+
+    private static double measure(String name, AppConfig config, int events, String bootstrap, String input,
+                                  Function<Properties, Topology> topology) throws Exception {
+        Properties properties = config.streamsProperties();
+        String group = properties.getProperty("application.id");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+             KafkaStreams streams = new KafkaStreams(topology.apply(properties), properties)) {
+            Map<TopicPartition, Long> ends = endOffsets(admin, input);
+            long start = System.nanoTime();
+            streams.start();
+            while (committed(admin, group, ends.keySet()) < events) {
+                if (streams.state() == KafkaStreams.State.ERROR) {
+                    throw new IllegalStateException(name + " failed");
+                }
+                TimeUnit.MILLISECONDS.sleep(50); // polling the committed offsets
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("%s: %,d events in %.1f s%n", name, events, seconds);
+            streams.close(Duration.ofSeconds(30));
+            return events / seconds;
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        return admin.listOffsets(request).all().get().entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> ((ListOffsetsResult.ListOffsetsResultInfo) e.getValue()).offset()));
+    }
+
+    private static long committed(Admin admin, String group, java.util.Set<TopicPartition> partitions) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        return partitions.stream().map(offsets::get).filter(java.util.Objects::nonNull).mapToLong(OffsetAndMetadata::offset).sum();
+    }
+}
