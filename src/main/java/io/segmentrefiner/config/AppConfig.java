@@ -60,6 +60,7 @@ public final class AppConfig {
             TOPICS_REPLICATION_FACTOR, SCHEMA_REGISTRY_URL, BASIC_AUTH_USER_INFO, BASIC_AUTH_CREDENTIALS_SOURCE,
             SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, EMBEDDED_BROKER_PORT, EMBEDDED_DATA_DIR);
     private static final Map<String, String> DEFAULTS = defaults();
+    private static final Set<String> KNOWN_KEYS = knownKeys();
     private static final Set<String> SECRET_KEYS = Set.of(REFINER_API_KEY, BASIC_AUTH_USER_INFO, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO);
     private static final List<String> KAFKA_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX,
             StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX,
@@ -159,8 +160,6 @@ public final class AppConfig {
         return known;
     }
 
-    private static final Set<String> KNOWN_KEYS = knownKeys();
-
     private static boolean isKnown(String key) {
         return KNOWN_KEYS.contains(key) || KAFKA_PREFIXES.stream().anyMatch(key::startsWith);
     }
@@ -257,7 +256,6 @@ public final class AppConfig {
         streams.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, get(DLQ_TOPIC));
         streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandlers.Processing.class.getName());
         streams.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandlers.Production.class.getName());
-        streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         values.forEach((key, value) -> {
             if (isKafkaKey(key)) {
                 streams.put(key, value);

@@ -1,12 +1,13 @@
 package io.segmentrefiner.segment;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -17,15 +18,18 @@ import java.util.Map;
 public final class SegmentMessageReader {
 
     private final ObjectMapper json;
+    // Text after the first JSON value makes the record something other than one JSON object.
+    private final ObjectReader strictReader;
 
     public SegmentMessageReader(ObjectMapper json) {
         this.json = json;
+        this.strictReader = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     public List<IncomingEvent> read(byte[] value) {
         JsonNode root;
         try {
-            root = value == null ? null : json.readTree(value);
+            root = value == null ? null : strictReader.readTree(value);
         } catch (JacksonException e) {
             return List.of(new UnreadableEvent(value, "not JSON: " + e.getOriginalMessage()));
         } catch (java.io.IOException e) {
@@ -75,8 +79,7 @@ public final class SegmentMessageReader {
 
     /** Copies into {@code target} what it lacks from {@code defaults}, recursing into objects both have. */
     private static void fillIn(ObjectNode target, ObjectNode defaults) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = defaults.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : defaults.properties()) {
             JsonNode own = target.get(field.getKey());
             if (own == null) {
                 target.set(field.getKey(), field.getValue().deepCopy());

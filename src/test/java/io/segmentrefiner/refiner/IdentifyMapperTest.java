@@ -273,6 +273,18 @@ class IdentifyMapperTest {
     }
 
     @Test
+    void identityKeysThatAreNotUsableIdsAreNotSentAsAttributesEither() {
+        Translated translated = translated(mapper.map(event("""
+                {"type": "identify", "traits": {"id": "", "userId": true, "email": "a@example.com", "plan": "pro"},
+                 "context": {"traits": {"id": {"crm": 7}}}}
+                """)));
+
+        assertBody(translated.request().body(), """
+                {"email": "a@example.com", "plan": "pro"}
+                """);
+    }
+
+    @Test
     void nullTraitsAreDropped() {
         Translated translated = translated(mapper.map(event("""
                 {"type": "identify", "userId": "u-1",
@@ -389,6 +401,19 @@ class IdentifyMapperTest {
 
         assertBody(translated.request().body(), """
                 {"id": "u-1", "tier": "free"}
+                """);
+    }
+
+    @Test
+    void aTraitRenamedToIdOrEmailDoesNotBecomeTheContactIdentity() {
+        IdentifyMapper renaming = new IdentifyMapper(AttributeRenames.parse("externalId:id,workEmail:email"));
+
+        Translated translated = translated(renaming.map(event("""
+                {"type": "identify", "traits": {"email": "a@example.com", "externalId": "crm-9", "workEmail": "w@example.com"}}
+                """)));
+
+        assertBody(translated.request().body(), """
+                {"email": "a@example.com"}
                 """);
     }
 
