@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class EventTranslatorTest {
@@ -342,7 +343,6 @@ class EventTranslatorTest {
     }
 
     // --- helpers ---
-
     private static byte[] bytes(String json) {
         return json.getBytes(UTF_8);
     }
@@ -385,14 +385,4 @@ class EventTranslatorTest {
         return skipped;
     }
 
-    /** Equal to the expected JSON, and with the same key order at every level, since the body is sent as written. */
-    private static void assertBody(ObjectNode body, String expectedJson) {
-        try {
-            JsonNode expected = JSON.readTree(expectedJson);
-            assertThat((JsonNode) body).isEqualTo(expected);
-            assertThat(JSON.writeValueAsString(body)).isEqualTo(JSON.writeValueAsString(expected));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

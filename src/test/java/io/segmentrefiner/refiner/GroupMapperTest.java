@@ -14,11 +14,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
+import static io.segmentrefiner.refiner.MappingAssertions.event;
+import static io.segmentrefiner.refiner.MappingAssertions.rejected;
+import static io.segmentrefiner.refiner.MappingAssertions.translated;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class GroupMapperTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GroupMapper mapper = new GroupMapper(AttributeRenames.NONE);
 
@@ -288,37 +290,4 @@ class GroupMapperTest {
                 """);
     }
 
-    // --- helpers ---
-
-    private static SegmentEvent event(String json) {
-        byte[] bytes = json.getBytes(UTF_8);
-        try {
-            return new SegmentEvent((ObjectNode) JSON.readTree(bytes), bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Translated translated(Outcome outcome) {
-        assertThat(outcome).isInstanceOf(Translated.class);
-        return (Translated) outcome;
-    }
-
-    private static Rejected rejected(Outcome outcome, Reason reason) {
-        assertThat(outcome).isInstanceOf(Rejected.class);
-        Rejected rejected = (Rejected) outcome;
-        assertThat(rejected.reason()).isEqualTo(reason);
-        return rejected;
-    }
-
-    /** Equal to the expected JSON, and with the same key order at every level, since the body is sent as written. */
-    private static void assertBody(ObjectNode body, String expectedJson) {
-        try {
-            JsonNode expected = JSON.readTree(expectedJson);
-            assertThat((JsonNode) body).isEqualTo(expected);
-            assertThat(JSON.writeValueAsString(body)).isEqualTo(JSON.writeValueAsString(expected));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -14,11 +14,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
+import static io.segmentrefiner.refiner.MappingAssertions.event;
+import static io.segmentrefiner.refiner.MappingAssertions.translated;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class PageMapperTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final String PRICING_PAGE = """
             {
@@ -183,33 +184,8 @@ class PageMapperTest {
     }
 
     // --- helpers ---
-
     private String namedEvent(String json) {
         return translated(named.map(event(json))).request().body().get("event").asText();
     }
 
-    private static SegmentEvent event(String json) {
-        byte[] bytes = json.getBytes(UTF_8);
-        try {
-            return new SegmentEvent((ObjectNode) JSON.readTree(bytes), bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Translated translated(Outcome outcome) {
-        assertThat(outcome).isInstanceOf(Translated.class);
-        return (Translated) outcome;
-    }
-
-    /** Equal to the expected JSON, and with the same key order, since the body is sent as written. */
-    private static void assertBody(ObjectNode body, String expectedJson) {
-        try {
-            JsonNode expected = JSON.readTree(expectedJson);
-            assertThat((JsonNode) body).isEqualTo(expected);
-            assertThat(JSON.writeValueAsString(body)).isEqualTo(JSON.writeValueAsString(expected));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -17,11 +17,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.segmentrefiner.refiner.MappingAssertions.event;
+import static io.segmentrefiner.refiner.MappingAssertions.rejected;
+import static io.segmentrefiner.refiner.MappingAssertions.skipped;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class RefinerFilterTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     // --- 1. INVALID_JSON ---
 
@@ -198,16 +199,6 @@ class RefinerFilterTest {
     }
 
     // --- helpers ---
-
-    private static SegmentEvent event(String json) {
-        byte[] bytes = json.getBytes(UTF_8);
-        try {
-            return new SegmentEvent((ObjectNode) JSON.readTree(bytes), bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static Accepted accepted(Outcome outcome, CallType type) {
         assertThat(outcome).isInstanceOf(Accepted.class);
         Accepted accepted = (Accepted) outcome;
@@ -215,17 +206,4 @@ class RefinerFilterTest {
         return accepted;
     }
 
-    private static Skipped skipped(Outcome outcome, Reason reason) {
-        assertThat(outcome).isInstanceOf(Skipped.class);
-        Skipped skipped = (Skipped) outcome;
-        assertThat(skipped.reason()).isEqualTo(reason);
-        return skipped;
-    }
-
-    private static Rejected rejected(Outcome outcome, Reason reason) {
-        assertThat(outcome).isInstanceOf(Rejected.class);
-        Rejected rejected = (Rejected) outcome;
-        assertThat(rejected.reason()).isEqualTo(reason);
-        return rejected;
-    }
 }
