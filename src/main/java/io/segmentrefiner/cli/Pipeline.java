@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
@@ -30,14 +30,14 @@ public final class Pipeline implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final SchemaRegistry registry;
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CompletableFuture<KafkaStreams.State> stopped = new CompletableFuture<>();
 
     private Pipeline(KafkaStreams streams, SchemaRegistry registry) {
         this.streams = streams;
         this.registry = registry;
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                stopped.countDown();
+                stopped.complete(now);
             }
         });
     }
@@ -51,17 +51,22 @@ public final class Pipeline implements AutoCloseable {
     }
 
     public static List<TopicDeclaration> topics(AppConfig config) {
-        return TopicDeclaration.translation(config.topics(), config.partitions());
+        return TopicDeclaration.pipeline(config.topics(), config.partitions());
     }
 
-    /** Creates the missing topics, then starts Kafka Streams; returns once it is starting. */
-    public static Pipeline start(AppConfig config) throws ExecutionException, InterruptedException, TimeoutException {
+    /** Creates the declared topics that are missing. */
+    public static void createMissingTopics(AppConfig config) throws ExecutionException, InterruptedException, TimeoutException {
         try (Admin admin = Admin.create(config.adminProperties())) {
             List<String> created = TopicCreator.createMissing(admin, topics(config), config.replicationFactor());
             if (!created.isEmpty()) {
                 log.info("Created the missing topics {}", created);
             }
         }
+    }
+
+    /** Creates the missing topics, then starts Kafka Streams; returns once it is starting. */
+    public static Pipeline start(AppConfig config) throws ExecutionException, InterruptedException, TimeoutException {
+        createMissingTopics(config);
         SchemaRegistry registry = SchemaRegistries.connect(config.schemaRegistryUrl(), config.schemaRegistryUserInfo());
         KafkaStreams streams = new KafkaStreams(topology(config, registry), config.streamsProperties());
         // Data errors are dead-lettered by the handlers; what reaches here is an outage (broker, registry) or a bug.
@@ -79,10 +84,9 @@ public final class Pipeline implements AutoCloseable {
         return streams;
     }
 
-    /** Waits until Kafka Streams has stopped, by a close or by an error. */
-    public KafkaStreams.State awaitStop() throws InterruptedException {
-        stopped.await();
-        return streams.state();
+    /** Completes when Kafka Streams has stopped, by a close ({@code NOT_RUNNING}) or by an error ({@code ERROR}). */
+    public CompletableFuture<KafkaStreams.State> stopped() {
+        return stopped;
     }
 
     @Override

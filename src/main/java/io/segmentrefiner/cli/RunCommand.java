@@ -1,21 +1,33 @@
 package io.segmentrefiner.cli;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.delivery.DeliveryEngine;
+import io.segmentrefiner.delivery.DeliveryHealth;
 import io.segmentrefiner.embedded.EmbeddedKafkaBroker;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /** Runs the pipeline against the configured brokers, or on the embedded default when none are configured. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the pipeline. Without bootstrap.servers it starts an embedded single-node Kafka broker and an in-memory schema registry.")
 final class RunCommand implements Callable<Integer> {
 
+    enum Role { translate, deliver, all }
+
     @Mixin
     ConfigOption config;
+
+    @Option(names = "--role", paramLabel = "ROLE", defaultValue = "all",
+            description = "translate (Segment events to requests), deliver (requests to Refiner), or all (both; the default).")
+    Role role;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -24,8 +36,14 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AppConfig settings = config.load();
         PrintWriter out = spec.commandLine().getOut();
+        Role running = role;
         EmbeddedKafkaBroker embedded = null;
         if (settings.bootstrapServers().isEmpty()) {
+            if (running != Role.translate && settings.find(AppConfig.REFINER_API_KEY).isEmpty()) {
+                // A local trial: translate, and say plainly that nothing is sent to Refiner.
+                running = Role.translate;
+                out.println("Delivery is off: no refiner.api.key (REFINER_API_KEY); translating only");
+            }
             int port = settings.embeddedBrokerPort();
             embedded = EmbeddedKafkaBroker.start(port, port + 1, settings.embeddedDataDir());
             settings = settings.with(AppConfig.BOOTSTRAP_SERVERS, embedded.bootstrapServers());
@@ -35,20 +53,45 @@ final class RunCommand implements Callable<Integer> {
             out.printf("Started an embedded Kafka broker on %s (controller on port %d, data in %s)%n",
                     embedded.bootstrapServers(), port + 1, embedded.dataDir().toAbsolutePath());
             out.printf("Schema registry: %s%n", settings.schemaRegistryUrl());
+        } else if (running != Role.translate) {
+            settings.delivery(); // a missing API key ends here, before anything starts
         }
-        Pipeline pipeline = Pipeline.start(settings);
-        out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",
-                settings.topics().input(), settings.topics().requests(), settings.topics().deadLetters(),
-                settings.get("application.id"), settings.get("processing.guarantee"));
+        MeterRegistry meters = new SimpleMeterRegistry();
+        Pipeline.createMissingTopics(settings);
+        Pipeline pipeline = null;
+        if (running != Role.deliver) {
+            pipeline = Pipeline.start(settings);
+            out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",
+                    settings.topics().input(), settings.topics().requests(), settings.topics().deadLetters(),
+                    settings.get("application.id"), settings.get("processing.guarantee"));
+        }
+        DeliveryEngine delivery = null;
+        if (running != Role.translate) {
+            delivery = DeliveryStage.start(settings, meters);
+            out.printf("Delivering %s (retries on %s) to %s as consumer group %s, %d in flight at most%n",
+                    settings.topics().requests(), settings.topics().retries(), settings.get(AppConfig.REFINER_API_URL),
+                    DeliveryStage.groupId(settings), settings.delivery().maxInFlight());
+        }
         out.flush();
         EmbeddedKafkaBroker broker = embedded;
-        Thread shutdown = new Thread(() -> {
-            pipeline.close();
+        DeliveryEngine deliveryEngine = delivery;
+        Pipeline translation = pipeline;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (deliveryEngine != null) {
+                deliveryEngine.close();
+            }
+            if (translation != null) {
+                translation.close();
+            }
             if (broker != null) {
                 broker.close();
             }
-        }, "segment-refiner-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdown);
-        return pipeline.awaitStop() == KafkaStreams.State.NOT_RUNNING ? 0 : 1;
+        }, "segment-refiner-shutdown"));
+        // Whichever stops first decides: a close ends both cleanly; an error in either ends the process with status 1.
+        CompletableFuture<Object> first = CompletableFuture.anyOf(
+                translation == null ? new CompletableFuture<>() : translation.stopped(),
+                deliveryEngine == null ? new CompletableFuture<>() : deliveryEngine.stopped());
+        Object end = first.get();
+        return end == KafkaStreams.State.NOT_RUNNING || end == DeliveryHealth.STOPPED ? 0 : 1;
     }
 }

@@ -1,6 +1,8 @@
 package io.segmentrefiner.config;
 
 import io.segmentrefiner.deadletter.DeadLetteringExceptionHandlers;
+import io.segmentrefiner.delivery.DeliverySettings;
+import io.segmentrefiner.delivery.RetryPolicy;
 import io.segmentrefiner.refiner.AttributeRenames;
 import io.segmentrefiner.refiner.MappingSettings;
 import io.segmentrefiner.refiner.PageEventNaming;
@@ -15,6 +17,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -40,7 +43,16 @@ public final class AppConfig {
     public static final String MAPPING_ACCOUNT_ATTRIBUTES = "mapping.account.attributes";
     public static final String INPUT_TOPIC = "input.topic";
     public static final String REQUESTS_TOPIC = "requests.topic";
+    public static final String RETRY_TOPIC = "retry.topic";
     public static final String DLQ_TOPIC = "dlq.topic";
+    public static final String DELIVERY_MAX_IN_FLIGHT = "delivery.max.in.flight";
+    public static final String DELIVERY_RATE_LIMIT = "delivery.rate.limit";
+    public static final String DELIVERY_RETRY_MAX_DURATION = "delivery.retry.max.duration";
+    public static final String DELIVERY_RETRY_INITIAL_BACKOFF = "delivery.retry.initial.backoff";
+    public static final String DELIVERY_RETRY_MAX_BACKOFF = "delivery.retry.max.backoff";
+    public static final String DELIVERY_REQUEST_TIMEOUT = "delivery.request.timeout";
+    public static final String DELIVERY_AUTH_PROBE_MAX = "delivery.auth.probe.max";
+    public static final String DELIVERY_COMMIT_INTERVAL = "delivery.commit.interval";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -56,7 +68,9 @@ public final class AppConfig {
 
     /** This project's settings; every other key is Kafka's. */
     private static final Set<String> OWN_KEYS = Set.of(REFINER_API_URL, REFINER_API_KEY, MAPPING_PAGE_EVENT,
-            MAPPING_USER_ATTRIBUTES, MAPPING_ACCOUNT_ATTRIBUTES, INPUT_TOPIC, REQUESTS_TOPIC, DLQ_TOPIC, TOPICS_PARTITIONS,
+            MAPPING_USER_ATTRIBUTES, MAPPING_ACCOUNT_ATTRIBUTES, INPUT_TOPIC, REQUESTS_TOPIC, RETRY_TOPIC, DLQ_TOPIC, TOPICS_PARTITIONS,
+            DELIVERY_MAX_IN_FLIGHT, DELIVERY_RATE_LIMIT, DELIVERY_RETRY_MAX_DURATION, DELIVERY_RETRY_INITIAL_BACKOFF,
+            DELIVERY_RETRY_MAX_BACKOFF, DELIVERY_REQUEST_TIMEOUT, DELIVERY_AUTH_PROBE_MAX, DELIVERY_COMMIT_INTERVAL,
             TOPICS_REPLICATION_FACTOR, SCHEMA_REGISTRY_URL, BASIC_AUTH_USER_INFO, BASIC_AUTH_CREDENTIALS_SOURCE,
             SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, EMBEDDED_BROKER_PORT, EMBEDDED_DATA_DIR);
     private static final Map<String, String> DEFAULTS = defaults();
@@ -80,7 +94,16 @@ public final class AppConfig {
         defaults.put(MAPPING_ACCOUNT_ATTRIBUTES, "");
         defaults.put(INPUT_TOPIC, TopicNames.DEFAULTS.input());
         defaults.put(REQUESTS_TOPIC, TopicNames.DEFAULTS.requests());
+        defaults.put(RETRY_TOPIC, TopicNames.DEFAULTS.retries());
         defaults.put(DLQ_TOPIC, TopicNames.DEFAULTS.deadLetters());
+        defaults.put(DELIVERY_MAX_IN_FLIGHT, "64");
+        defaults.put(DELIVERY_RATE_LIMIT, "0");
+        defaults.put(DELIVERY_RETRY_MAX_DURATION, "4h");
+        defaults.put(DELIVERY_RETRY_INITIAL_BACKOFF, "1s");
+        defaults.put(DELIVERY_RETRY_MAX_BACKOFF, "10m");
+        defaults.put(DELIVERY_REQUEST_TIMEOUT, "30s");
+        defaults.put(DELIVERY_AUTH_PROBE_MAX, "5m");
+        defaults.put(DELIVERY_COMMIT_INTERVAL, "200ms");
         defaults.put(TOPICS_PARTITIONS, "6");
         defaults.put(TOPICS_REPLICATION_FACTOR, "-1");
         defaults.put(EMBEDDED_BROKER_PORT, "9092");
@@ -148,6 +171,7 @@ public final class AppConfig {
         config.partitions();
         config.replicationFactor();
         config.embeddedBrokerPort();
+        config.deliverySettings("");
         return config;
     }
 
@@ -199,7 +223,7 @@ public final class AppConfig {
     }
 
     public TopicNames topics() {
-        return new TopicNames(get(INPUT_TOPIC), get(REQUESTS_TOPIC), get(DLQ_TOPIC));
+        return new TopicNames(get(INPUT_TOPIC), get(REQUESTS_TOPIC), get(RETRY_TOPIC), get(DLQ_TOPIC));
     }
 
     public int partitions() {
@@ -242,6 +266,82 @@ public final class AppConfig {
         return find(BASIC_AUTH_USER_INFO).or(() -> find(SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO));
     }
 
+    /** The settings of delivery; the API key is required. */
+    public DeliverySettings delivery() {
+        return deliverySettings(find(REFINER_API_KEY).orElseThrow(() -> new ConfigException(REFINER_API_KEY,
+                "required for delivery (run --role all or deliver), and not set (in the --config file or as "
+                        + environmentVariable(REFINER_API_KEY) + ")")));
+    }
+
+    private DeliverySettings deliverySettings(String apiKey) {
+        int maxInFlight = integer(DELIVERY_MAX_IN_FLIGHT);
+        if (maxInFlight < 1) {
+            throw new ConfigException(DELIVERY_MAX_IN_FLIGHT, "must be at least 1");
+        }
+        double rate;
+        try {
+            rate = Double.parseDouble(get(DELIVERY_RATE_LIMIT));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(DELIVERY_RATE_LIMIT, "'" + values.get(DELIVERY_RATE_LIMIT) + "' is not a number of requests per second");
+        }
+        if (rate < 0) {
+            throw new ConfigException(DELIVERY_RATE_LIMIT, "must be 0 (no limit) or more");
+        }
+        String url = get(REFINER_API_URL);
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new ConfigException(REFINER_API_URL, "'" + url + "' is not an http:// or https:// URL");
+        }
+        RetryPolicy retry = new RetryPolicy(duration(DELIVERY_RETRY_INITIAL_BACKOFF), duration(DELIVERY_RETRY_MAX_BACKOFF),
+                duration(DELIVERY_RETRY_MAX_DURATION));
+        TopicNames topics = topics();
+        return new DeliverySettings(url, apiKey, topics.requests(), topics.retries(), topics.deadLetters(), maxInFlight, rate,
+                retry, duration(DELIVERY_REQUEST_TIMEOUT), duration(DELIVERY_AUTH_PROBE_MAX), duration(DELIVERY_COMMIT_INTERVAL));
+    }
+
+    /** A duration written {@code 250ms}, {@code 30s}, {@code 10m}, {@code 4h}, {@code 1d}, or in ISO-8601 ({@code PT4H}). */
+    public Duration duration(String key) {
+        String text = get(key).trim();
+        try {
+            if (text.toUpperCase(Locale.ROOT).startsWith("P")) {
+                return Duration.parse(text);
+            }
+            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(text);
+            if (matcher.matches()) {
+                long amount = Long.parseLong(matcher.group(1));
+                return switch (matcher.group(2)) {
+                    case "ms" -> Duration.ofMillis(amount);
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    case "h" -> Duration.ofHours(amount);
+                    default -> Duration.ofDays(amount);
+                };
+            }
+        } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+            // falls through to the error below
+        }
+        throw new ConfigException(key, "'" + text + "' is not a duration (such as 250ms, 30s, 10m, 4h, 1d or PT4H)");
+    }
+
+    /** The Kafka settings that a consumer takes. */
+    public Map<String, Object> consumerProperties() {
+        return kafkaSettingsOf(ConsumerConfig.configNames());
+    }
+
+    /** The Kafka settings that a producer takes. */
+    public Map<String, Object> producerProperties() {
+        return kafkaSettingsOf(ProducerConfig.configNames());
+    }
+
+    private Map<String, Object> kafkaSettingsOf(Set<String> names) {
+        Map<String, Object> settings = new TreeMap<>();
+        values.forEach((key, value) -> {
+            if (names.contains(key)) {
+                settings.put(key, value);
+            }
+        });
+        return settings;
+    }
+
     private int integer(String key) {
         try {
             return Integer.parseInt(get(key));
@@ -264,15 +364,9 @@ public final class AppConfig {
         return streams;
     }
 
-    /** The settings for an admin client: the Kafka keys that an admin client takes. */
+    /** The Kafka settings that an admin client takes. */
     public Map<String, Object> adminProperties() {
-        Map<String, Object> admin = new TreeMap<>();
-        values.forEach((key, value) -> {
-            if (AdminClientConfig.configNames().contains(key)) {
-                admin.put(key, value);
-            }
-        });
-        return admin;
+        return kafkaSettingsOf(AdminClientConfig.configNames());
     }
 
     private static boolean isKafkaKey(String key) {

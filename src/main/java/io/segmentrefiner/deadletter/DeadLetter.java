@@ -4,6 +4,8 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Why a record was dead-lettered and where it came from. It travels as headers beside the record's own, so that
@@ -13,12 +15,27 @@ import java.nio.charset.StandardCharsets;
  * @param reason  a reason code such as {@code MISSING_IDENTITY}
  * @param message a human sentence; never holds credentials
  */
-public record DeadLetter(String stage, String reason, String message, Origin origin) {
+public record DeadLetter(String stage, String reason, String message, Origin origin, Optional<Attempts> attempts) {
 
     public static final String STAGE_TRANSLATE = "translate";
+    public static final String STAGE_DELIVER = "deliver";
+
+    /** A dead letter of translation, which makes no attempts. */
+    public DeadLetter(String stage, String reason, String message, Origin origin) {
+        this(stage, reason, message, origin, Optional.empty());
+    }
 
     /** The topic, partition and offset of the record that was dead-lettered. */
     public record Origin(String topic, int partition, long offset) {
+    }
+
+    /**
+     * What delivery tried before giving up.
+     *
+     * @param lastStatus   the last HTTP status, 0 when no response came
+     * @param responseBody the start of the last response body
+     */
+    public record Attempts(int lastStatus, int count, Instant first, Instant last, String responseBody) {
     }
 
     /** The record's own headers, copied, followed by this dead letter's. The originals are left untouched. */
@@ -30,6 +47,13 @@ public record DeadLetter(String stage, String reason, String message, Origin ori
         put(headers, DeadLetterHeaders.ORIGIN_TOPIC, origin.topic());
         put(headers, DeadLetterHeaders.ORIGIN_PARTITION, Integer.toString(origin.partition()));
         put(headers, DeadLetterHeaders.ORIGIN_OFFSET, Long.toString(origin.offset()));
+        attempts.ifPresent(tried -> {
+            put(headers, DeadLetterHeaders.HTTP_STATUS, Integer.toString(tried.lastStatus()));
+            put(headers, DeadLetterHeaders.ATTEMPTS, Integer.toString(tried.count()));
+            put(headers, DeadLetterHeaders.FIRST_ATTEMPT, tried.first().toString());
+            put(headers, DeadLetterHeaders.LAST_ATTEMPT, tried.last().toString());
+            put(headers, DeadLetterHeaders.RESPONSE_BODY, tried.responseBody());
+        });
         return headers;
     }
 

@@ -16,6 +16,15 @@ public final class DeadLetterHeaders {
     public static final String ORIGIN_TOPIC = PREFIX + "origin.topic";
     public static final String ORIGIN_PARTITION = PREFIX + "origin.partition";
     public static final String ORIGIN_OFFSET = PREFIX + "origin.offset";
+    /** Delivery only: the last HTTP status (0 when no response came). */
+    public static final String HTTP_STATUS = PREFIX + "http.status";
+    /** Delivery only: how many attempts were made. */
+    public static final String ATTEMPTS = PREFIX + "attempts";
+    /** Delivery only: when the first and the last attempt were made, ISO-8601. */
+    public static final String FIRST_ATTEMPT = PREFIX + "first.attempt";
+    public static final String LAST_ATTEMPT = PREFIX + "last.attempt";
+    /** Delivery only: the start of the last response body. */
+    public static final String RESPONSE_BODY = PREFIX + "response.body";
 
     private DeadLetterHeaders() {
     }

@@ -13,14 +13,17 @@ public record TopicDeclaration(String name, String purpose, int partitions, Map<
     private static final String THIRTY_DAYS_MS = Long.toString(30L * 24 * 60 * 60 * 1000);
 
     /**
-     * The translation's topics. Requests are keyed by contact, so their partition count bounds delivery's
-     * parallelism; dead letters are kept a month, so that there is time to fix a cause and replay them.
+     * The pipeline's topics. Requests are keyed by contact, so their partition count bounds delivery's
+     * parallelism; retries wait at most the retry window (4 hours by default) and are kept a week; dead letters are
+     * kept a month, so that there is time to fix a cause and replay them.
      */
-    public static List<TopicDeclaration> translation(TopicNames topics, int partitions) {
+    public static List<TopicDeclaration> pipeline(TopicNames topics, int partitions) {
         return List.of(
                 new TopicDeclaration(topics.input(), "raw Segment events (JSON)", partitions,
                         Map.of("cleanup.policy", "delete", "retention.ms", SEVEN_DAYS_MS)),
                 new TopicDeclaration(topics.requests(), "Refiner requests (Avro, keyed by contact)", partitions,
+                        Map.of("cleanup.policy", "delete", "retention.ms", SEVEN_DAYS_MS)),
+                new TopicDeclaration(topics.retries(), "requests waiting to be retried (Avro, due-time headers)", partitions,
                         Map.of("cleanup.policy", "delete", "retention.ms", SEVEN_DAYS_MS)),
                 new TopicDeclaration(topics.deadLetters(), "dead letters (original bytes, reason headers)", partitions,
                         Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)));

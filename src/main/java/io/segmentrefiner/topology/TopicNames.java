@@ -1,7 +1,7 @@
 package io.segmentrefiner.topology;
 
-/** The topics of the pipeline: raw Segment events in, Refiner requests out, dead letters aside. */
-public record TopicNames(String input, String requests, String deadLetters) {
+/** The topics of the pipeline: raw Segment events in, Refiner requests out, requests waiting to be retried, dead letters aside. */
+public record TopicNames(String input, String requests, String retries, String deadLetters) {
 
-    public static final TopicNames DEFAULTS = new TopicNames("segment.events", "refiner.requests", "refiner.dlq");
+    public static final TopicNames DEFAULTS = new TopicNames("segment.events", "refiner.requests", "refiner.requests.retry", "refiner.dlq");
 }

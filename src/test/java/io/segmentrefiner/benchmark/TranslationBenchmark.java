@@ -52,9 +52,9 @@ public final class TranslationBenchmark {
         String threads = args.length > 1 ? args[1] : "1";
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(RealInfrastructure.workDir("benchmark-kafka"))) {
             String bootstrap = broker.bootstrapServers();
-            TopicNames topics = new TopicNames("bench.segment.events", "bench.refiner.requests", "bench.refiner.dlq");
+            TopicNames topics = new TopicNames("bench.segment.events", "bench.refiner.requests", "bench.refiner.requests.retry", "bench.refiner.dlq");
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-                TopicCreator.createMissing(admin, TopicDeclaration.translation(topics, PARTITIONS), Optional.empty());
+                TopicCreator.createMissing(admin, TopicDeclaration.pipeline(topics, PARTITIONS), Optional.empty());
                 TopicCreator.createMissing(admin, List.of(new TopicDeclaration("bench.passthrough.out", "baseline output", PARTITIONS, Map.of())), Optional.empty());
             }
             long bytes = produce(bootstrap, topics.input(), events);

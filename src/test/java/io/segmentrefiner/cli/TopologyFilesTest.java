@@ -43,14 +43,14 @@ class TopologyFilesTest {
         StringBuilder table = new StringBuilder("""
                 # Topics
 
-                Generated from `TopicDeclaration.translation` with the default settings; `run` creates the missing ones
+                Generated from `TopicDeclaration.pipeline` with the default settings; `run` creates the missing ones
                 with these partitions (`topics.partitions`) and configs, and the broker's default replication factor
                 unless `topics.replication.factor` says otherwise. Existing topics are left as they are.
 
                 | topic | setting | holds | partitions | configs |
                 |---|---|---|---|---|
                 """);
-        String[] settings = {AppConfig.INPUT_TOPIC, AppConfig.REQUESTS_TOPIC, AppConfig.DLQ_TOPIC};
+        String[] settings = {AppConfig.INPUT_TOPIC, AppConfig.REQUESTS_TOPIC, AppConfig.RETRY_TOPIC, AppConfig.DLQ_TOPIC};
         int row = 0;
         for (TopicDeclaration topic : Pipeline.topics(defaults)) {
             StringBuilder configs = new StringBuilder();

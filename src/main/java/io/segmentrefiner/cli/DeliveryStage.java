@@ -1,0 +1,56 @@
+package io.segmentrefiner.cli;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.segmentrefiner.avro.RefinerRequestRecord;
+import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.delivery.DeliveryEngine;
+import io.segmentrefiner.delivery.DeliverySettings;
+import io.segmentrefiner.delivery.HttpRefinerApi;
+import io.segmentrefiner.registry.ConfluentAvroSerde;
+import io.segmentrefiner.registry.SchemaRegistries;
+import io.segmentrefiner.registry.SchemaRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Delivery wired from the settings: a consumer of the requests and retry topics, a producer for retries and dead letters, Refiner's API. */
+public final class DeliveryStage {
+
+    private DeliveryStage() {
+    }
+
+    /** The consumer group of delivery: the application id with {@code -deliver}. */
+    public static String groupId(AppConfig config) {
+        return config.get("application.id") + "-deliver";
+    }
+
+    public static DeliveryEngine start(AppConfig config, MeterRegistry meters) {
+        DeliverySettings settings = config.delivery();
+        Map<String, Object> consumer = new HashMap<>(config.consumerProperties());
+        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(config));
+        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // Translation writes in transactions: deliver only what it committed.
+        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumer.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Object> producer = new HashMap<>(config.producerProperties());
+        producer.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producer.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        SchemaRegistry registry = SchemaRegistries.connect(config.schemaRegistryUrl(), config.schemaRegistryUserInfo());
+        DeliveryEngine engine = new DeliveryEngine(settings,
+                new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer()),
+                new HttpRefinerApi(settings.apiUrl(), settings.apiKey(), settings.maxInFlight(), settings.requestTimeout(),
+                        "segment-refiner/" + SegmentRefiner.version()),
+                new ConfluentAvroSerde<RefinerRequestRecord>(registry, RefinerRequestRecord.getClassSchema()).deserializer(),
+                meters);
+        engine.start();
+        return engine;
+    }
+}

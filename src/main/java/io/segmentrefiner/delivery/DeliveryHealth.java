@@ -1,0 +1,16 @@
+package io.segmentrefiner.delivery;
+
+/** Whether delivery is doing its job. */
+public enum DeliveryHealth {
+    STARTING,
+    RUNNING,
+    /** Refiner refused the API key (401/403): delivery is paused and probes with backoff. */
+    PAUSED_UNAUTHORIZED,
+    /** Stopped on an error (a dead letter or retry that could not be written): it must be restarted. */
+    FAILED,
+    STOPPED;
+
+    public boolean healthy() {
+        return this == RUNNING || this == STARTING;
+    }
+}

@@ -1,0 +1,119 @@
+package io.segmentrefiner.delivery;
+
+import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
+import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
+import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.util.Timeout;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Refiner's API on Apache HttpClient 5's async client: one pooled connection per request in flight, HttpClient's
+ * own retries off (the delivery decides), {@code Authorization: Bearer <key>}. The key is held here and nowhere
+ * else, and is in no message this class makes.
+ */
+public final class HttpRefinerApi implements RefinerApi {
+
+    /** Response bodies are cut to this many characters before they reach a dead letter or a log. */
+    public static final int BODY_LIMIT = 2_000;
+
+    private final URI baseUri;
+    private final String authorization;
+    private final CloseableHttpAsyncClient http;
+
+    public HttpRefinerApi(String baseUrl, String apiKey, int maxInFlight, Duration timeout, String userAgent) {
+        this.baseUri = URI.create(baseUrl.replaceAll("/+$", ""));
+        this.authorization = "Bearer " + apiKey;
+        Timeout limit = Timeout.of(timeout);
+        this.http = HttpAsyncClients.custom()
+                .setConnectionManager(PoolingAsyncClientConnectionManagerBuilder.create()
+                        .setMaxConnTotal(maxInFlight)
+                        .setMaxConnPerRoute(maxInFlight)
+                        .setDefaultConnectionConfig(ConnectionConfig.custom()
+                                .setConnectTimeout(Timeout.ofSeconds(10))
+                                .setSocketTimeout(limit)
+                                .build())
+                        .build())
+                .setIOReactorConfig(IOReactorConfig.custom().setSoTimeout(limit).build())
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setResponseTimeout(limit)
+                        .setConnectionRequestTimeout(limit)
+                        .build())
+                .setUserAgent(userAgent)
+                .disableAutomaticRetries()
+                .disableRedirectHandling()
+                .disableCookieManagement()
+                .build();
+        http.start();
+    }
+
+    @Override
+    public CompletableFuture<ApiResponse> send(ApiCall call) {
+        SimpleHttpRequest request = SimpleRequestBuilder.create(call.method())
+                .setUri(baseUri.resolve(baseUri.getPath() + call.path()))
+                .setHeader(HttpHeaders.AUTHORIZATION, authorization)
+                .setBody(call.body(), ContentType.APPLICATION_JSON)
+                .build();
+        call.idempotencyKey().ifPresent(key -> request.setHeader("Idempotency-Key", key));
+        CompletableFuture<ApiResponse> answer = new CompletableFuture<>();
+        http.execute(request, new FutureCallback<>() {
+            @Override
+            public void completed(SimpleHttpResponse response) {
+                String body = response.getBodyText() == null ? "" : response.getBodyText();
+                answer.complete(ApiResponse.of(response.getCode(), retryAfter(response.getFirstHeader(HttpHeaders.RETRY_AFTER)),
+                        body.length() > BODY_LIMIT ? body.substring(0, BODY_LIMIT) + "..." : body));
+            }
+
+            @Override
+            public void failed(Exception exception) {
+                answer.complete(ApiResponse.noResponse(exception.getClass().getSimpleName() + ": " + exception.getMessage()));
+            }
+
+            @Override
+            public void cancelled() {
+                answer.complete(ApiResponse.noResponse("cancelled"));
+            }
+        });
+        return answer;
+    }
+
+    /** {@code Retry-After} as seconds or as an HTTP date. */
+    static Optional<Duration> retryAfter(Header header) {
+        if (header == null || header.getValue() == null) {
+            return Optional.empty();
+        }
+        String value = header.getValue().trim();
+        try {
+            return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(value))));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Duration until = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME));
+                return Optional.of(until.isNegative() ? Duration.ZERO : until);
+            } catch (DateTimeParseException notDate) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        http.close(CloseMode.GRACEFUL);
+    }
+}
