@@ -13,7 +13,11 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** Runs the pipeline against the configured brokers, or on the embedded default when none are configured. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -87,6 +91,13 @@ final class RunCommand implements Callable<Integer> {
                 broker.close();
             }
         }, "segment-refiner-shutdown"));
+        Health health = new Health(Optional.ofNullable(translation).map(Pipeline::streams), Optional.ofNullable(deliveryEngine), meters);
+        ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "segment-refiner-health");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watch.scheduleAtFixedRate(health::logChange, 5, 5, TimeUnit.SECONDS);
         // Whichever stops first decides: a close ends both cleanly; an error in either ends the process with status 1.
         CompletableFuture<Object> first = CompletableFuture.anyOf(
                 translation == null ? new CompletableFuture<>() : translation.stopped(),

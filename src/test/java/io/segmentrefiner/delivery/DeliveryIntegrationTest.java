@@ -61,6 +61,7 @@ class DeliveryIntegrationTest {
     private AppConfig config;
     private String registryScope;
     private DeliveryEngine engine;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
 
     @BeforeEach
@@ -105,7 +106,7 @@ class DeliveryIntegrationTest {
     }
 
     private void startDelivery() {
-        engine = DeliveryStage.start(config, new SimpleMeterRegistry());
+        engine = DeliveryStage.start(config, meters);
     }
 
     private static RefinerRequestRecord request(String messageId, String contact, String event) {
@@ -164,6 +165,9 @@ class DeliveryIntegrationTest {
         assertThat(received.idempotencyKey()).isEqualTo("m-1");
         Await.until("the offset to be committed", TIMEOUT, () -> committedOf(config.topics().requests()) == 1);
         assertThat(engine.health()).isEqualTo(DeliveryHealth.RUNNING);
+        assertThat(meters.get("refiner.delivery.delivered").counter().count()).isEqualTo(1.0);
+        assertThat(meters.get("refiner.delivery.latency").timer().count()).isEqualTo(1);
+        assertThat(meters.get("refiner.delivery.in.flight").gauge().value()).isZero();
     }
 
     @Test
@@ -186,6 +190,7 @@ class DeliveryIntegrationTest {
         assertThat(header(deadLetter, DeadLetterHeaders.ORIGIN_OFFSET)).isEqualTo("0");
         assertThat(Instant.parse(header(deadLetter, DeadLetterHeaders.FIRST_ATTEMPT))).isBeforeOrEqualTo(Instant.parse(header(deadLetter, DeadLetterHeaders.LAST_ATTEMPT)));
         assertThat(header(deadLetter, DeadLetterHeaders.MESSAGE)).doesNotContain(API_KEY);
+        assertThat(meters.get("refiner.delivery.dead.lettered").tag("reason", "HTTP_4XX").counter().count()).isEqualTo(1.0);
     }
 
     @Test
@@ -231,6 +236,8 @@ class DeliveryIntegrationTest {
         Await.until("all three delivered", TIMEOUT, () -> stub.delivered().size() == 3);
 
         Instant throttledAt = stub.received().get(0).at();
+        assertThat(meters.get("refiner.delivery.throttled").counter().count()).isEqualTo(1.0);
+        assertThat(meters.get("refiner.delivery.retried").counter().count()).isEqualTo(1.0);
         assertThat(stub.received().subList(1, stub.received().size()))
                 .as("no request, of this contact or another, went out during the Retry-After")
                 .allSatisfy(later -> assertThat(Duration.between(throttledAt, later.at())).isGreaterThanOrEqualTo(Duration.ofMillis(950)));
@@ -264,6 +271,8 @@ class DeliveryIntegrationTest {
         produce(requests);
 
         Await.until("delivery to pause", TIMEOUT, () -> engine.health() == DeliveryHealth.PAUSED_UNAUTHORIZED);
+        assertThat(engine.health().healthy()).isFalse();
+        assertThat(meters.get("refiner.delivery.paused").gauge().value()).isEqualTo(1.0);
         Await.until("a second probe", TIMEOUT, () -> stub.received().size() >= 5);
         int refusedSoFar = stub.received().size();
         assertThat(refusedSoFar).as("a pause, not the whole stream tried").isLessThan(30);
