@@ -50,12 +50,7 @@ final class RetryHeaders {
 
     /** The record's own headers without earlier retry headers, and the retry headers for the next attempt. */
     static Headers next(Headers original, Instant due, int attempts, Instant firstAttempt, int lastStatus, DeadLetter.Origin origin) {
-        RecordHeaders headers = new RecordHeaders();
-        for (Header header : original) {
-            if (!header.key().startsWith(PREFIX)) {
-                headers.add(header);
-            }
-        }
+        Headers headers = withoutRetryHeaders(original);
         put(headers, DUE, Long.toString(due.toEpochMilli()));
         put(headers, ATTEMPTS, Integer.toString(attempts));
         put(headers, FIRST_ATTEMPT, Long.toString(firstAttempt.toEpochMilli()));
