@@ -204,6 +204,14 @@ public final class AppConfig {
         return find(BOOTSTRAP_SERVERS);
     }
 
+    /**
+     * The settings for a tool (produce, replay, topics): the configured brokers, or when none are configured the
+     * embedded broker that {@code run} started on {@code 127.0.0.1:<embedded.broker.port>}.
+     */
+    public AppConfig forTools() {
+        return bootstrapServers().isPresent() ? this : with(BOOTSTRAP_SERVERS, "127.0.0.1:" + embeddedBrokerPort());
+    }
+
     public MappingSettings mapping() {
         PageEventNaming pageEvent;
         try {
