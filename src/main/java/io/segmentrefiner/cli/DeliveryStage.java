@@ -1,6 +1,7 @@
 package io.segmentrefiner.cli;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.delivery.DeliveryEngine;
@@ -43,9 +44,11 @@ public final class DeliveryStage {
         producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producer.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         SchemaRegistry registry = SchemaRegistries.connect(config.schemaRegistryUrl(), config.schemaRegistryUserInfo());
-        DeliveryEngine engine = new DeliveryEngine(settings,
-                new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-                new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer()),
+        KafkaConsumer<byte[], byte[]> requests = new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        KafkaProducer<byte[], byte[]> retriesAndDeadLetters = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
+        new KafkaClientMetrics(requests).bindTo(meters);
+        new KafkaClientMetrics(retriesAndDeadLetters).bindTo(meters);
+        DeliveryEngine engine = new DeliveryEngine(settings, requests, retriesAndDeadLetters,
                 new HttpRefinerApi(settings.apiUrl(), settings.apiKey(), settings.maxInFlight(), settings.requestTimeout(),
                         "segment-refiner/" + SegmentRefiner.version()),
                 new ConfluentAvroSerde<RefinerRequestRecord>(registry, RefinerRequestRecord.getClassSchema()).deserializer(),

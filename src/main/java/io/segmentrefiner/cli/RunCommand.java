@@ -1,17 +1,26 @@
 package io.segmentrefiner.cli;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.delivery.DeliveryHealth;
 import io.segmentrefiner.embedded.EmbeddedKafkaBroker;
+import io.segmentrefiner.health.Health;
+import io.segmentrefiner.health.KafkaReachability;
+import io.segmentrefiner.health.StatusServer;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -60,11 +69,16 @@ final class RunCommand implements Callable<Integer> {
         } else if (running != Role.translate) {
             settings.delivery(); // a missing API key ends here, before anything starts
         }
-        MeterRegistry meters = new SimpleMeterRegistry();
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmGcMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
         Pipeline.createMissingTopics(settings);
         Pipeline pipeline = null;
         if (running != Role.deliver) {
             pipeline = Pipeline.start(settings);
+            new KafkaStreamsMetrics(pipeline.streams()).bindTo(meters);
             out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",
                     settings.topics().input(), settings.topics().requests(), settings.topics().deadLetters(),
                     settings.get("application.id"), settings.get("processing.guarantee"));
@@ -80,7 +94,15 @@ final class RunCommand implements Callable<Integer> {
         EmbeddedKafkaBroker broker = embedded;
         DeliveryEngine deliveryEngine = delivery;
         Pipeline translation = pipeline;
+        KafkaReachability kafka = new KafkaReachability(settings.adminProperties(), Duration.ofSeconds(5));
+        Health health = new Health(Optional.ofNullable(translation).map(Pipeline::streams), Optional.ofNullable(deliveryEngine),
+                kafka::reachable, meters);
+        StatusServer status = StatusServer.start(settings.get(AppConfig.HTTP_HOST), settings.httpPort(), health, meters);
+        out.printf("Health, readiness and metrics on http://%s:%d/health, /ready and /metrics%n", settings.get(AppConfig.HTTP_HOST), status.port());
+        out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            closeQuietly(status);
+            kafka.close();
             if (deliveryEngine != null) {
                 deliveryEngine.close();
             }
@@ -91,7 +113,6 @@ final class RunCommand implements Callable<Integer> {
                 broker.close();
             }
         }, "segment-refiner-shutdown"));
-        Health health = new Health(Optional.ofNullable(translation).map(Pipeline::streams), Optional.ofNullable(deliveryEngine), meters);
         ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "segment-refiner-health");
             thread.setDaemon(true);
@@ -104,5 +125,13 @@ final class RunCommand implements Callable<Integer> {
                 deliveryEngine == null ? new CompletableFuture<>() : deliveryEngine.stopped());
         Object end = first.get();
         return end == KafkaStreams.State.NOT_RUNNING || end == DeliveryHealth.STOPPED ? 0 : 1;
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            // stopping anyway
+        }
     }
 }

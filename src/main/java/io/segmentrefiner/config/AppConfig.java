@@ -62,6 +62,8 @@ public final class AppConfig {
     public static final String EMBEDDED_BROKER_PORT = "embedded.broker.port";
     public static final String EMBEDDED_DATA_DIR = "embedded.data.dir";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String HTTP_HOST = "http.host";
+    public static final String HTTP_PORT = "http.port";
 
     /** The registry of the embedded default. */
     public static final String EMBEDDED_REGISTRY_URL = "mock://segment-refiner";
@@ -72,7 +74,7 @@ public final class AppConfig {
             DELIVERY_MAX_IN_FLIGHT, DELIVERY_RATE_LIMIT, DELIVERY_RETRY_MAX_DURATION, DELIVERY_RETRY_INITIAL_BACKOFF,
             DELIVERY_RETRY_MAX_BACKOFF, DELIVERY_REQUEST_TIMEOUT, DELIVERY_AUTH_PROBE_MAX, DELIVERY_COMMIT_INTERVAL,
             TOPICS_REPLICATION_FACTOR, SCHEMA_REGISTRY_URL, BASIC_AUTH_USER_INFO, BASIC_AUTH_CREDENTIALS_SOURCE,
-            SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, EMBEDDED_BROKER_PORT, EMBEDDED_DATA_DIR);
+            SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, EMBEDDED_BROKER_PORT, EMBEDDED_DATA_DIR, HTTP_HOST, HTTP_PORT);
     private static final Map<String, String> DEFAULTS = defaults();
     private static final Set<String> KNOWN_KEYS = knownKeys();
     private static final Set<String> SECRET_KEYS = Set.of(REFINER_API_KEY, BASIC_AUTH_USER_INFO, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO);
@@ -107,6 +109,8 @@ public final class AppConfig {
         defaults.put(TOPICS_PARTITIONS, "6");
         defaults.put(TOPICS_REPLICATION_FACTOR, "-1");
         defaults.put(EMBEDDED_BROKER_PORT, "9092");
+        defaults.put(HTTP_HOST, "127.0.0.1");
+        defaults.put(HTTP_PORT, "8080");
         defaults.put(EMBEDDED_DATA_DIR, ".segment-refiner/kafka");
         defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, "segment-refiner");
         defaults.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -171,6 +175,7 @@ public final class AppConfig {
         config.partitions();
         config.replicationFactor();
         config.embeddedBrokerPort();
+        config.httpPort();
         config.deliverySettings("");
         return config;
     }
@@ -258,6 +263,15 @@ public final class AppConfig {
         int port = integer(EMBEDDED_BROKER_PORT);
         if (port < 1 || port > 65535) {
             throw new ConfigException(EMBEDDED_BROKER_PORT, "must be a TCP port, 1 to 65535");
+        }
+        return port;
+    }
+
+    /** The port of /health, /ready and /metrics; 0 for any free one. */
+    public int httpPort() {
+        int port = integer(HTTP_PORT);
+        if (port < 0 || port > 65535) {
+            throw new ConfigException(HTTP_PORT, "must be a TCP port, 0 (any free one) to 65535");
         }
         return port;
     }

@@ -53,7 +53,7 @@ class RunCommandIntegrationTest {
         return ChildProcess.start("segment-refiner run",
                 List.of(ChildProcess.currentJava().toString(), "-Xmx768m", "-jar", JAR.toAbsolutePath().toString(), "run"),
                 Map.of("EMBEDDED_BROKER_PORT", Integer.toString(port), "EMBEDDED_DATA_DIR", dataDir.toString(),
-                        "TOPICS_PARTITIONS", "2"),
+                        "TOPICS_PARTITIONS", "2", "HTTP_PORT", "0"),
                 workDir, workDir.resolve(logName));
     }
 

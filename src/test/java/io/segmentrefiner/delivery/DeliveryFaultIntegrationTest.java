@@ -78,6 +78,7 @@ class DeliveryFaultIntegrationTest {
                 Map.entry(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "200ms"),
                 Map.entry(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "2s"),
                 Map.entry("application.id", "fault-it-" + run),
+                Map.entry(AppConfig.HTTP_PORT, "0"),
                 Map.entry("state.dir", RealInfrastructure.workDir("fault-state").toString()));
         config = AppConfig.of(settings);
     }

@@ -1,0 +1,97 @@
+package io.segmentrefiner.health;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import java.util.List;
+
+/**
+ * {@code GET /health} (live), {@code GET /ready} (doing its job) and {@code GET /metrics} (Prometheus text format),
+ * on Jetty. Health and readiness answer 200 or 503 with a JSON body that says why.
+ */
+public final class StatusServer implements AutoCloseable {
+
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    private StatusServer(Server server, ServerConnector connector) {
+        this.server = server;
+        this.connector = connector;
+    }
+
+    /** Starts listening on {@code host:port} (port 0: any free port). */
+    public static StatusServer start(String host, int port, Health health, PrometheusMeterRegistry metrics) throws Exception {
+        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        threads.setName("segment-refiner-http");
+        threads.setDaemon(true);
+        Server server = new Server(threads);
+        ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+        server.setHandler(new Routes(health, metrics));
+        server.start();
+        return new StatusServer(server, connector);
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    private static final class Routes extends Handler.Abstract.NonBlocking {
+
+        private final Health health;
+        private final PrometheusMeterRegistry metrics;
+        private final ObjectMapper json = new ObjectMapper();
+
+        Routes(Health health, PrometheusMeterRegistry metrics) {
+            this.health = health;
+            this.metrics = metrics;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (!HttpMethod.GET.is(request.getMethod())) {
+                return answer(response, callback, 405, "text/plain; charset=utf-8", "GET only\n");
+            }
+            return switch (Request.getPathInContext(request)) {
+                case "/health" -> state(response, callback, health.notLive(), "UP", "DOWN");
+                case "/ready" -> state(response, callback, health.notReady(), "READY", "NOT_READY");
+                case "/metrics" -> answer(response, callback, 200, PROMETHEUS_TEXT, metrics.scrape());
+                default -> answer(response, callback, 404, "text/plain; charset=utf-8", "Not found: try /health, /ready or /metrics\n");
+            };
+        }
+
+        private boolean state(Response response, Callback callback, List<String> problems, String good, String bad) throws Exception {
+            ObjectNode body = json.createObjectNode().put("status", problems.isEmpty() ? good : bad);
+            body.putPOJO("parts", health.parts());
+            body.putPOJO("problems", problems);
+            return answer(response, callback, problems.isEmpty() ? 200 : 503, "application/json", json.writeValueAsString(body) + "\n");
+        }
+
+        private static boolean answer(Response response, Callback callback, int status, String type, String text) {
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+            Content.Sink.write(response, true, text, callback);
+            return true;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}

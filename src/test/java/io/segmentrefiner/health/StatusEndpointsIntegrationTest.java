@@ -1,0 +1,106 @@
+package io.segmentrefiner.health;
+
+import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.harness.Await;
+import io.segmentrefiner.harness.ChildProcess;
+import io.segmentrefiner.harness.FreePorts;
+import io.segmentrefiner.harness.KafkaBrokerProcess;
+import io.segmentrefiner.harness.RealInfrastructure;
+import io.segmentrefiner.harness.RefinerStub;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code run}'s /health, /ready and /metrics, on a real broker that the test stops and starts again. */
+class StatusEndpointsIntegrationTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    private KafkaBrokerProcess broker;
+    private ChildProcess app;
+    private RefinerStub stub;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @AfterEach
+    void tearDown() {
+        if (app != null) {
+            app.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+        if (stub != null) {
+            stub.close();
+        }
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void readinessFollowsTheBrokerAndMetricsArePrometheusText() throws Exception {
+        Path work = RealInfrastructure.workDir("status-endpoints");
+        broker = KafkaBrokerProcess.start(work.resolve("kafka"));
+        stub = RefinerStub.start();
+        int port = FreePorts.next();
+        Properties settings = new Properties();
+        settings.putAll(Map.of(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
+                AppConfig.SCHEMA_REGISTRY_URL, "mock://status-test",
+                AppConfig.REFINER_API_URL, stub.url(),
+                AppConfig.REFINER_API_KEY, "rk_status_test_secret",
+                AppConfig.HTTP_PORT, Integer.toString(port),
+                AppConfig.TOPICS_PARTITIONS, "2",
+                "state.dir", work.resolve("state").toString()));
+        Path config = work.resolve("refiner.properties");
+        try (Writer writer = Files.newBufferedWriter(config)) {
+            settings.store(writer, null);
+        }
+        app = ChildProcess.start("segment-refiner", List.of(ChildProcess.currentJava().toString(), "-Xmx768m", "-jar",
+                Path.of("target", "segment-refiner.jar").toAbsolutePath().toString(), "run", "--config", config.toString()),
+                Map.of(), work, work.resolve("app.log"));
+        Await.until("the endpoints to be announced", TIMEOUT, () -> app.logText().contains("/health, /ready and /metrics"));
+
+        Await.until("ready", TIMEOUT, () -> get(port, "/ready").statusCode() == 200);
+        HttpResponse<String> health = get(port, "/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"translation\":\"RUNNING\"").contains("\"delivery\":\"RUNNING\"");
+        HttpResponse<String> metrics = get(port, "/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+        assertThat(metrics.body()).contains("# TYPE refiner_delivery_delivered_total counter")
+                .contains("refiner_delivery_latency_seconds_bucket")
+                .contains("kafka_stream_")
+                .contains("segment_refiner_ready 1.0")
+                .doesNotContain("rk_status_test_secret");
+
+        broker.stop();
+        HttpResponse<String> notReady = Await.until("not ready without a broker", TIMEOUT, () -> {
+            HttpResponse<String> ready = get(port, "/ready");
+            return ready.statusCode() == 503 ? ready : null;
+        });
+        assertThat(notReady.body()).contains("NOT_READY").contains("kafka: the brokers do not answer");
+        HttpResponse<String> stillLive = get(port, "/health");
+        assertThat(stillLive.statusCode()).as("a broker outage is no reason to restart").isEqualTo(200);
+        assertThat(stillLive.body()).contains("\"kafka\":\"UNREACHABLE\"");
+        assertThat(get(port, "/metrics").body()).contains("segment_refiner_ready 0.0");
+
+        broker.restart();
+        Await.until("ready again", TIMEOUT, () -> get(port, "/ready").statusCode() == 200);
+        assertThat(app.logText()).doesNotContain("rk_status_test_secret");
+    }
+}
