@@ -3,6 +3,7 @@ package io.segmentrefiner.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.config.ConfigException;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
 import io.segmentrefiner.registry.SchemaRegistries;
 import io.segmentrefiner.registry.SchemaRegistry;
@@ -54,14 +55,26 @@ public final class Pipeline implements AutoCloseable {
         return TopicDeclaration.pipeline(config.topics(), config.partitions());
     }
 
-    /** Creates the declared topics that are missing. */
-    public static void createMissingTopics(AppConfig config) throws ExecutionException, InterruptedException, TimeoutException {
+    /** Creates the declared topics that are missing; brokers that do not answer are a configuration error. */
+    public static void createMissingTopics(AppConfig config) throws ExecutionException, InterruptedException {
         try (Admin admin = Admin.create(config.adminProperties())) {
             List<String> created = TopicCreator.createMissing(admin, topics(config), config.replicationFactor());
             if (!created.isEmpty()) {
                 log.info("Created the missing topics {}", created);
             }
+        } catch (TimeoutException e) {
+            throw unreachable(config);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw unreachable(config);
+            }
+            throw e;
         }
+    }
+
+    private static ConfigException unreachable(AppConfig config) {
+        return new ConfigException(AppConfig.BOOTSTRAP_SERVERS, "no broker at " + config.get(AppConfig.BOOTSTRAP_SERVERS)
+                + " answered within 30 s; is the address right and the cluster up?");
     }
 
     /** Creates the missing topics, then starts Kafka Streams; returns once it is starting. */

@@ -101,6 +101,22 @@ class RunCommandIntegrationTest {
         assertThat(Files.isDirectory(data.resolve("logs"))).isTrue();
     }
 
+    @Test
+    void brokersThatDoNotAnswerEndTheStartWithOneMessage() throws Exception {
+        Path config = RealInfrastructure.workDir("run-unreachable").resolve("refiner.properties");
+        Files.writeString(config, "bootstrap.servers=127.0.0.1:" + FreePorts.next() + "\nschema.registry.url=mock://unreachable\n");
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine commandLine = SegmentRefiner.commandLine();
+        commandLine.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+        commandLine.setErr(new java.io.PrintWriter(err));
+
+        int exit = commandLine.execute("run", "--role", "translate", "--config", config.toString());
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("segment-refiner: Setting 'bootstrap.servers': no broker at 127.0.0.1:")
+                .doesNotContain("\tat ");
+    }
+
     /** The broker's port and the one above it, for the embedded controller, both free. */
     private static int freePortPair() throws IOException {
         for (int attempt = 0; attempt < 20; attempt++) {

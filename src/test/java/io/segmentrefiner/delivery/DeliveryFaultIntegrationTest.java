@@ -165,6 +165,32 @@ class DeliveryFaultIntegrationTest {
     }
 
     @Test
+    void sigtermUnderLoadStopsCleanlyAndLosesAndRepeatsNothing() throws Exception {
+        stub.answer(request -> Answer.ok().after(Duration.ofMillis(100)));
+        Path work = RealInfrastructure.workDir("sigterm");
+        ChildProcess app = startApplication(work, "app-1.log");
+        int events = 2000;
+        Set<String> produced = produceEvents(events, "t");
+        Await.until("deliveries under way", TIMEOUT, () -> stub.received().size() >= 400);
+
+        long stopping = System.nanoTime();
+        int exit = app.stop(Duration.ofSeconds(60));
+        Duration took = Duration.ofNanos(System.nanoTime() - stopping);
+        assertThat(exit).as("ended by SIGTERM, not killed after the timeout").isEqualTo(143);
+        assertThat(took).as("a bounded stop").isLessThan(Duration.ofSeconds(45));
+        assertThat(stub.received().size()).isLessThan(events * 9 / 10);
+        startApplication(work, "app-2.log");
+
+        Await.until("every translatable event delivered", TIMEOUT, () -> deliveredMessageIds().size() == events * 9 / 10);
+        Set<String> accounted = new HashSet<>(deliveredMessageIds());
+        accounted.addAll(deadLetteredMessageIds(events / 10));
+        assertThat(accounted).containsExactlyInAnyOrderElementsOf(produced);
+        System.out.printf("SIGTERM: stopped in %d ms; %d delivered, %d duplicate deliveries%n", took.toMillis(),
+                deliveredMessageIds().size(), stub.delivered().size() - deliveredMessageIds().size());
+        assertThat(stub.delivered()).as("a clean stop commits what it delivered: nothing is sent twice").hasSize(events * 9 / 10);
+    }
+
+    @Test
     void everythingArrivesAfterAMinuteOfServerErrorsAndThrottling() throws Exception {
         Instant healsAt = Instant.now().plusSeconds(60);
         AtomicInteger serverErrors = new AtomicInteger();
