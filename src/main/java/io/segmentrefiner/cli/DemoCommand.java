@@ -8,7 +8,6 @@ import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.demo.RefinerStandIn;
 import io.segmentrefiner.embedded.EmbeddedKafkaBroker;
 import io.segmentrefiner.refiner.Contact;
-import io.segmentrefiner.segment.CallType;
 import io.segmentrefiner.segment.IncomingEvent;
 import io.segmentrefiner.segment.SegmentEvent;
 import io.segmentrefiner.segment.SegmentMessageReader;
@@ -121,18 +120,12 @@ final class DemoCommand implements Callable<Integer> {
                 List<IncomingEvent> incoming = reader.read(value);
                 events += incoming.size();
                 byte[] key = incoming.stream().filter(SegmentEvent.class::isInstance).map(SegmentEvent.class::cast)
-                        .map(DemoCommand::personOf).flatMap(Optional::stream).findFirst()
+                        .map(event -> Contact.personOf(event).or(() -> event.text("anonymousId"))).flatMap(Optional::stream).findFirst()
                         .map(person -> person.getBytes(StandardCharsets.UTF_8)).orElse(null);
                 producer.send(new ProducerRecord<>(config.topics().input(), key, value)).get();
             }
         }
         return events;
-    }
-
-    private static Optional<String> personOf(SegmentEvent event) {
-        return event.type().flatMap(CallType::of).flatMap(type -> Contact.of(event, type))
-                .flatMap(contact -> contact.id().or(contact::email))
-                .or(() -> event.text("anonymousId"));
     }
 
     /** What became of the events: delivered (by messageId), skipped and dead-lettered, each per reason. */

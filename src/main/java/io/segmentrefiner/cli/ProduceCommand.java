@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.config.ConfigException;
 import io.segmentrefiner.refiner.Contact;
-import io.segmentrefiner.segment.CallType;
 import io.segmentrefiner.segment.SegmentEvent;
 import io.segmentrefiner.segment.SegmentMessagePreparer;
 import io.segmentrefiner.segment.SegmentMessagePreparer.Prepared;
@@ -89,7 +88,7 @@ public final class ProduceCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        SegmentMessagePreparer preparer = new SegmentMessagePreparer(new ObjectMapper(), ProduceCommand::userIdOrEmail,
+        SegmentMessagePreparer preparer = new SegmentMessagePreparer(new ObjectMapper(), Contact::personOf,
                 Clock.systemUTC(), () -> UUID.randomUUID().toString());
         Tally tally = new Tally(err);
         Progress progress = new Progress(err, "sent", -1);
@@ -150,13 +149,6 @@ public final class ProduceCommand implements Callable<Integer> {
                     ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                     : Files.newBufferedReader(file, StandardCharsets.UTF_8);
         }
-    }
-
-    /** Who an event is about, as translation finds the contact: the user id, else the email. */
-    private static Optional<String> userIdOrEmail(SegmentEvent event) {
-        // An unknown or missing type gets track's lookup, the widest one; the pipeline rejects the event anyway.
-        CallType type = event.type().flatMap(CallType::of).orElse(CallType.TRACK);
-        return Contact.of(event, type).flatMap(contact -> contact.id().or(contact::email));
     }
 
     private static KafkaProducer<String, byte[]> producer(AppConfig settings) {

@@ -14,6 +14,7 @@ import io.segmentrefiner.embedded.EmbeddedKafkaBroker;
 import io.segmentrefiner.health.Health;
 import io.segmentrefiner.health.KafkaReachability;
 import io.segmentrefiner.health.StatusServer;
+import io.segmentrefiner.ingest.IngestServer;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,6 +92,7 @@ final class RunCommand implements Callable<Integer> {
                     DeliveryStage.groupId(settings), settings.delivery().maxInFlight());
         }
         out.flush();
+        IngestServer ingest = settings.ingestEnabled() ? IngestCommand.start(settings, out) : null;
         EmbeddedKafkaBroker broker = embedded;
         DeliveryEngine deliveryEngine = delivery;
         Pipeline translation = pipeline;
@@ -102,6 +104,9 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             closeQuietly(status);
+            if (ingest != null) {
+                closeQuietly(ingest);
+            }
             kafka.close();
             if (deliveryEngine != null) {
                 deliveryEngine.close();

@@ -62,6 +62,10 @@ public final class AppConfig {
     public static final String EMBEDDED_BROKER_PORT = "embedded.broker.port";
     public static final String EMBEDDED_DATA_DIR = "embedded.data.dir";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String INGEST_ENABLED = "ingest.enabled";
+    public static final String INGEST_HOST = "ingest.host";
+    public static final String INGEST_PORT = "ingest.port";
+    public static final String INGEST_WRITE_KEYS = "ingest.write.keys";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
 
@@ -74,10 +78,12 @@ public final class AppConfig {
             DELIVERY_MAX_IN_FLIGHT, DELIVERY_RATE_LIMIT, DELIVERY_RETRY_MAX_DURATION, DELIVERY_RETRY_INITIAL_BACKOFF,
             DELIVERY_RETRY_MAX_BACKOFF, DELIVERY_REQUEST_TIMEOUT, DELIVERY_AUTH_PROBE_MAX, DELIVERY_COMMIT_INTERVAL,
             TOPICS_REPLICATION_FACTOR, SCHEMA_REGISTRY_URL, BASIC_AUTH_USER_INFO, BASIC_AUTH_CREDENTIALS_SOURCE,
-            SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, EMBEDDED_BROKER_PORT, EMBEDDED_DATA_DIR, HTTP_HOST, HTTP_PORT);
+            SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, EMBEDDED_BROKER_PORT, EMBEDDED_DATA_DIR, HTTP_HOST, HTTP_PORT,
+            INGEST_ENABLED, INGEST_HOST, INGEST_PORT, INGEST_WRITE_KEYS);
     private static final Map<String, String> DEFAULTS = defaults();
     private static final Set<String> KNOWN_KEYS = knownKeys();
-    private static final Set<String> SECRET_KEYS = Set.of(REFINER_API_KEY, BASIC_AUTH_USER_INFO, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO);
+    private static final Set<String> SECRET_KEYS = Set.of(REFINER_API_KEY, BASIC_AUTH_USER_INFO, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO,
+            INGEST_WRITE_KEYS);
     private static final List<String> KAFKA_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX,
             StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX,
             StreamsConfig.ADMIN_CLIENT_PREFIX, StreamsConfig.TOPIC_PREFIX);
@@ -109,6 +115,9 @@ public final class AppConfig {
         defaults.put(TOPICS_PARTITIONS, "6");
         defaults.put(TOPICS_REPLICATION_FACTOR, "-1");
         defaults.put(EMBEDDED_BROKER_PORT, "9092");
+        defaults.put(INGEST_ENABLED, "false");
+        defaults.put(INGEST_HOST, "127.0.0.1");
+        defaults.put(INGEST_PORT, "8088");
         defaults.put(HTTP_HOST, "127.0.0.1");
         defaults.put(HTTP_PORT, "8080");
         defaults.put(EMBEDDED_DATA_DIR, ".segment-refiner/kafka");
@@ -176,6 +185,8 @@ public final class AppConfig {
         config.replicationFactor();
         config.embeddedBrokerPort();
         config.httpPort();
+        config.ingestPort();
+        config.ingestEnabled();
         config.deliverySettings("");
         return config;
     }
@@ -265,6 +276,38 @@ public final class AppConfig {
             throw new ConfigException(EMBEDDED_BROKER_PORT, "must be a TCP port, 1 to 65535");
         }
         return port;
+    }
+
+    /** Whether {@code run} serves Segment's HTTP Tracking API too. */
+    public boolean ingestEnabled() {
+        String value = get(INGEST_ENABLED).trim();
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new ConfigException(INGEST_ENABLED, "'" + value + "' is neither true nor false");
+        }
+        return value.equals("true");
+    }
+
+    /** The port of the HTTP Tracking API; 0 for any free one. */
+    public int ingestPort() {
+        int port = integer(INGEST_PORT);
+        if (port < 0 || port > 65535) {
+            throw new ConfigException(INGEST_PORT, "must be a TCP port, 0 (any free one) to 65535");
+        }
+        return port;
+    }
+
+    /** The write keys the HTTP Tracking API accepts: at least one. */
+    public Set<String> ingestWriteKeys() {
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        for (String key : get(INGEST_WRITE_KEYS).split(",")) {
+            if (!key.isBlank()) {
+                keys.add(key.trim());
+            }
+        }
+        if (keys.isEmpty()) {
+            throw new ConfigException(INGEST_WRITE_KEYS, "names no write key (comma-separated, such as wk_web,wk_ios)");
+        }
+        return keys;
     }
 
     /** The port of /health, /ready and /metrics; 0 for any free one. */

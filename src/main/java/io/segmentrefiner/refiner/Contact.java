@@ -26,6 +26,16 @@ public record Contact(Optional<String> id, Optional<String> email) {
         return id.isEmpty() && email.isEmpty() ? Optional.empty() : Optional.of(new Contact(id, email));
     }
 
+    /**
+     * Who an event is about, as translation finds the contact: the user id, else the email. An unknown or missing
+     * type gets track's lookup, the widest one. What producers key the input topic by, so that one person's events
+     * stay on one partition.
+     */
+    public static Optional<String> personOf(SegmentEvent event) {
+        CallType type = event.type().flatMap(CallType::of).orElse(CallType.TRACK);
+        return of(event, type).flatMap(contact -> contact.id().or(contact::email));
+    }
+
     private static List<String> emailPaths(CallType type) {
         return switch (type) {
             case GROUP -> List.of("context.traits.email");

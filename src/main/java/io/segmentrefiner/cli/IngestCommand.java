@@ -1,0 +1,50 @@
+package io.segmentrefiner.cli;
+
+import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.ingest.IngestServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** Segment's HTTP Tracking API in front of the input topic, so that Segment's libraries send straight to the pipeline. */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = "Serve Segment's HTTP Tracking API (/v1/identify, /v1/track, /v1/page, /v1/screen, /v1/group, /v1/alias, "
+                + "/v1/batch, /v1/import) on ingest.host:ingest.port and write each accepted event to the input topic.")
+final class IngestCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOption config;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        AppConfig settings = config.load().forTools();
+        IngestServer server = start(settings, spec.commandLine().getOut());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                // stopping anyway
+            }
+            stopped.countDown();
+        }, "segment-refiner-ingest-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** Starts the server on the settings and says where; {@code run} uses it too. */
+    static IngestServer start(AppConfig settings, PrintWriter out) throws Exception {
+        IngestServer server = IngestServer.start(settings.get(AppConfig.INGEST_HOST), settings.ingestPort(),
+                settings.ingestWriteKeys(), settings.topics().input(), settings.producerProperties());
+        out.printf("Segment HTTP Tracking API on http://%s:%d/v1/ (%d write keys), writing to %s%n",
+                settings.get(AppConfig.INGEST_HOST), server.port(), settings.ingestWriteKeys().size(), settings.topics().input());
+        out.flush();
+        return server;
+    }
+}

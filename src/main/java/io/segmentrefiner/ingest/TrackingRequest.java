@@ -1,0 +1,218 @@
+package io.segmentrefiner.ingest;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * One call to Segment's HTTP Tracking API, checked and turned into the events to write, as Segment's own servers
+ * do: the write key (HTTP Basic user, or {@code writeKey} in the body), the size limits (32 KB a call, 500 KB a
+ * batch), gzip, and the fields Segment fills in ({@code type} from the path, {@code messageId}, {@code receivedAt},
+ * and {@code timestamp} corrected for the client's clock when it sent {@code sentAt}). A pure function of the request.
+ */
+public final class TrackingRequest {
+
+    public static final int CALL_LIMIT = 32 * 1024;
+    public static final int BATCH_LIMIT = 500 * 1024;
+
+    private static final Set<String> SINGLE_CALLS = Set.of("identify", "track", "page", "screen", "group", "alias");
+    private static final Set<String> BATCH_CALLS = Set.of("batch", "import");
+    private static final DateTimeFormatter ISO_MILLIS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    /** The answer to a call, and the events to write before giving it when it is a success. */
+    public sealed interface Outcome {
+    }
+
+    /** Every event of the call, ready for the input topic: its JSON, and that JSON written. */
+    public record Accepted(List<Event> events) implements Outcome {
+    }
+
+    public record Event(ObjectNode json, byte[] bytes) {
+    }
+
+    /** Refused with Segment's answer: nothing is written. */
+    public record Refused(int status, String message) implements Outcome {
+    }
+
+    private final ObjectMapper json;
+    private final ObjectReader strict;
+    private final Set<String> writeKeys;
+
+    public TrackingRequest(ObjectMapper json, Set<String> writeKeys) {
+        this.json = json;
+        this.strict = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.writeKeys = Set.copyOf(writeKeys);
+    }
+
+    /**
+     * @param path            such as {@code /v1/track}
+     * @param authorization   the {@code Authorization} header, when there is one
+     * @param contentEncoding the {@code Content-Encoding} header, when there is one
+     */
+    public Outcome handle(String path, Optional<String> authorization, Optional<String> contentEncoding, byte[] body, Instant now) {
+        String call = path.startsWith("/v1/") ? path.substring(4) : "";
+        boolean batch = BATCH_CALLS.contains(call);
+        if (!batch && !SINGLE_CALLS.contains(call)) {
+            return new Refused(404, "No such endpoint: " + path);
+        }
+        int limit = batch ? BATCH_LIMIT : CALL_LIMIT;
+        byte[] content;
+        try {
+            content = contentEncoding.filter(encoding -> encoding.equalsIgnoreCase("gzip")).isPresent() ? gunzip(body, limit) : body;
+        } catch (IOException e) {
+            return new Refused(400, "The body is not valid gzip");
+        }
+        if (content.length > limit) {
+            return new Refused(413, (batch ? "A batch" : "A call") + " may be " + limit / 1024 + " KB at most");
+        }
+        JsonNode root;
+        try {
+            root = strict.readTree(content);
+        } catch (JacksonException e) {
+            return new Refused(400, "Invalid JSON");
+        } catch (IOException e) {
+            return new Refused(400, "Invalid JSON");
+        }
+        if (!(root instanceof ObjectNode object)) {
+            return new Refused(400, "Invalid JSON: the body must be a JSON object");
+        }
+        Optional<String> writeKey = writeKey(authorization).or(() -> text(object.get("writeKey")));
+        if (writeKey.isEmpty() || !writeKeys.contains(writeKey.get())) {
+            return new Refused(401, writeKey.isEmpty() ? "No write key" : "Unknown write key");
+        }
+        return batch ? batch(object, now) : single(object, call, now);
+    }
+
+    private Outcome single(ObjectNode event, String call, Instant now) {
+        event.remove("writeKey");
+        if (!event.hasNonNull("type")) {
+            event.put("type", call);
+        }
+        complete(event, Optional.empty(), now);
+        return new Accepted(List.of(new Event(event, bytes(event))));
+    }
+
+    private Outcome batch(ObjectNode envelope, Instant now) {
+        JsonNode elements = envelope.get("batch");
+        if (!(elements instanceof ArrayNode array)) {
+            return new Refused(400, "A batch needs a \"batch\" array");
+        }
+        Optional<String> sentAt = text(envelope.get("sentAt"));
+        JsonNode context = envelope.get("context");
+        JsonNode integrations = envelope.get("integrations");
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            if (!(array.get(i) instanceof ObjectNode event)) {
+                return new Refused(400, "Batch element " + i + " is not a JSON object");
+            }
+            if (text(event.get("type")).isEmpty()) {
+                return new Refused(400, "Batch element " + i + " has no type");
+            }
+            if (context instanceof ObjectNode && !event.has("context")) {
+                event.set("context", context.deepCopy());
+            }
+            if (integrations instanceof ObjectNode && !event.has("integrations")) {
+                event.set("integrations", integrations.deepCopy());
+            }
+            event.remove("writeKey");
+            complete(event, sentAt, now);
+            byte[] bytes = bytes(event);
+            if (bytes.length > CALL_LIMIT) {
+                return new Refused(413, "Batch element " + i + " is over 32 KB");
+            }
+            events.add(new Event(event, bytes));
+        }
+        return new Accepted(events);
+    }
+
+    private byte[] bytes(ObjectNode event) {
+        try {
+            return json.writeValueAsBytes(event);
+        } catch (IOException e) {
+            throw new IllegalStateException("a JSON tree that Jackson just read cannot be written back", e);
+        }
+    }
+
+    /** Fills in what Segment's servers fill in. */
+    private static void complete(ObjectNode event, Optional<String> batchSentAt, Instant receivedAt) {
+        if (text(event.get("messageId")).isEmpty()) {
+            event.put("messageId", UUID.randomUUID().toString());
+        }
+        event.put("receivedAt", ISO_MILLIS.format(receivedAt));
+        Optional<Instant> sentAt = instant(event.get("sentAt")).or(() -> batchSentAt.flatMap(TrackingRequest::parse));
+        Optional<Instant> clientTimestamp = instant(event.get("timestamp"));
+        clientTimestamp.ifPresent(timestamp -> event.put("originalTimestamp", event.get("timestamp").asText()));
+        Instant timestamp = clientTimestamp
+                // The client's clock may be off: keep the interval between its event and its send, on our clock.
+                .map(client -> sentAt.map(sent -> receivedAt.minus(java.time.Duration.between(client, sent))).orElse(client))
+                .orElse(receivedAt);
+        event.put("timestamp", ISO_MILLIS.format(timestamp));
+        sentAt.ifPresent(sent -> event.put("sentAt", ISO_MILLIS.format(sent)));
+    }
+
+    private static Optional<String> writeKey(Optional<String> authorization) {
+        return authorization.filter(value -> value.regionMatches(true, 0, "Basic ", 0, 6)).flatMap(value -> {
+            try {
+                String decoded = new String(Base64.getDecoder().decode(value.substring(6).trim()), StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                return Optional.of(colon < 0 ? decoded : decoded.substring(0, colon)).filter(key -> !key.isEmpty());
+            } catch (IllegalArgumentException notBase64) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private static Optional<String> text(JsonNode node) {
+        return node != null && node.isTextual() && !node.asText().isBlank() ? Optional.of(node.asText()) : Optional.empty();
+    }
+
+    private static Optional<Instant> instant(JsonNode node) {
+        return text(node).flatMap(TrackingRequest::parse);
+    }
+
+    private static Optional<Instant> parse(String value) {
+        try {
+            return Optional.of(OffsetDateTime.parse(value).toInstant());
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Decompresses at most {@code limit + 1} bytes: enough to tell a body over the limit, and no zip bomb. */
+    private static byte[] gunzip(byte[] body, int limit) throws IOException {
+        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            int read;
+            while ((read = in.read(buffer)) > 0) {
+                out.write(buffer, 0, read);
+                if (out.size() > limit) {
+                    break;
+                }
+            }
+            return out.toByteArray();
+        }
+    }
+}
