@@ -22,7 +22,13 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.Base64;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,12 +54,16 @@ class RunCommandIntegrationTest {
         }
     }
 
+    private int ingestPort;
+
     private ChildProcess startRun(int port, Path dataDir, Path workDir, String logName) {
+        ingestPort = FreePorts.next();
         assertThat(JAR).as("the runnable jar, built by mvn package").exists();
         return ChildProcess.start("segment-refiner run",
                 List.of(ChildProcess.currentJava().toString(), "-Xmx768m", "-jar", JAR.toAbsolutePath().toString(), "run"),
                 Map.of("EMBEDDED_BROKER_PORT", Integer.toString(port), "EMBEDDED_DATA_DIR", dataDir.toString(),
-                        "TOPICS_PARTITIONS", "2", "HTTP_PORT", "0"),
+                        "TOPICS_PARTITIONS", "2", "HTTP_PORT", "0",
+                        "INGEST_ENABLED", "true", "INGEST_PORT", Integer.toString(ingestPort), "INGEST_WRITE_KEYS", "wk_run_test"),
                 workDir, workDir.resolve(logName));
     }
 
@@ -76,8 +86,17 @@ class RunCommandIntegrationTest {
                     {"type":"identify","messageId":"e-2"}""")).get();
         }
 
-        ConsumerRecord<String, byte[]> request = TopicReader.read(bootstrap, "refiner.requests", 1, TIMEOUT,
-                new StringDeserializer(), new ByteArrayDeserializer()).get(0);
+        HttpResponse<String> tracked = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ingestPort + "/v1/identify"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("wk_run_test:".getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u-2\",\"messageId\":\"e-3\",\"traits\":{\"plan\":\"pro\"}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(tracked.statusCode()).as(tracked.body()).isEqualTo(200);
+
+        List<ConsumerRecord<String, byte[]>> requests = TopicReader.read(bootstrap, "refiner.requests", 2, TIMEOUT,
+                new StringDeserializer(), new ByteArrayDeserializer());
+        assertThat(requests).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("u-1", "u-2");
+        ConsumerRecord<String, byte[]> request = requests.stream().filter(r -> r.key().equals("u-1")).findFirst().orElseThrow();
         assertThat(request.key()).isEqualTo("u-1");
         assertThat(request.value()[0]).as("Confluent magic byte").isZero();
         RefinerRequestRecord decoded = new SpecificDatumReader<>(RefinerRequestRecord.class)
@@ -96,8 +115,8 @@ class RunCommandIntegrationTest {
         // The data stays in its folder: a second run finds the requests of the first.
         app = startRun(port, data, work, "run-2.log");
         Await.until("the second run to translate", TIMEOUT, () -> app.logText().contains("Translating segment.events"));
-        assertThat(TopicReader.read(bootstrap, "refiner.requests", 1, TIMEOUT, new StringDeserializer(), new ByteArrayDeserializer()))
-                .hasSize(1);
+        assertThat(TopicReader.read(bootstrap, "refiner.requests", 2, TIMEOUT, new StringDeserializer(), new ByteArrayDeserializer()))
+                .hasSize(2);
         assertThat(Files.isDirectory(data.resolve("logs"))).isTrue();
     }
 

@@ -1,0 +1,126 @@
+package io.segmentrefiner.deadletter;
+
+import org.apache.kafka.common.header.Headers;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which dead letters a replay sends back. Every criterion that is given must hold; an empty one holds for all.
+ *
+ * @param stage    {@code translate} or {@code deliver}
+ * @param reasons  reason codes, upper case; a dead letter matches any of them
+ * @param statuses HTTP statuses ({@code 503}) or classes ({@code 5xx}); a dead letter without a status matches none
+ * @param since    the earliest record timestamp, inclusive
+ * @param until    the latest record timestamp, exclusive
+ */
+public record ReplayFilter(Optional<String> stage, Set<String> reasons, Set<String> statuses, Optional<Instant> since,
+                           Optional<Instant> until) {
+
+    public static final ReplayFilter EVERYTHING = new ReplayFilter(Optional.empty(), Set.of(), Set.of(), Optional.empty(), Optional.empty());
+
+    private static final Pattern STATUS = Pattern.compile("[1-5](xx|\\d\\d)");
+    private static final Pattern AGO = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+    public ReplayFilter {
+        reasons = Set.copyOf(reasons);
+        statuses = Set.copyOf(statuses);
+    }
+
+    /**
+     * The filter of the command line's flags, each of them optional (null or empty when not given).
+     *
+     * @param now what a duration such as {@code 2h} is counted back from
+     * @throws IllegalArgumentException naming the flag whose value is wrong
+     */
+    public static ReplayFilter parse(String stage, List<String> reasons, List<String> statuses, String since, String until, Instant now) {
+        Optional<String> stageFilter = Optional.ofNullable(stage).map(s -> s.trim().toLowerCase(Locale.ROOT));
+        if (stageFilter.isPresent() && !stageFilter.get().equals(DeadLetter.STAGE_TRANSLATE) && !stageFilter.get().equals(DeadLetter.STAGE_DELIVER)) {
+            throw new IllegalArgumentException("--stage: '" + stage + "' is neither translate nor deliver");
+        }
+        Set<String> reasonCodes = new LinkedHashSet<>();
+        for (String reason : reasons == null ? List.<String>of() : reasons) {
+            if (reason.isBlank()) {
+                throw new IllegalArgumentException("--reason: empty; give a reason code such as MISSING_IDENTITY or RETRIES_EXHAUSTED");
+            }
+            reasonCodes.add(reason.trim().toUpperCase(Locale.ROOT));
+        }
+        Set<String> statusPatterns = new LinkedHashSet<>();
+        for (String status : statuses == null ? List.<String>of() : statuses) {
+            String pattern = status.trim().toLowerCase(Locale.ROOT);
+            if (!STATUS.matcher(pattern).matches() && !pattern.equals("0")) {
+                throw new IllegalArgumentException("--status: '" + status + "' is neither an HTTP status (such as 429 or 503, "
+                        + "or 0 for no response) nor a class (4xx, 5xx)");
+            }
+            statusPatterns.add(pattern);
+        }
+        Optional<Instant> from = Optional.ofNullable(since).map(text -> time("--since", text, now));
+        Optional<Instant> to = Optional.ofNullable(until).map(text -> time("--until", text, now));
+        if (from.isPresent() && to.isPresent() && !from.get().isBefore(to.get())) {
+            throw new IllegalArgumentException("--since " + since + " (" + from.get() + ") is not before --until " + until
+                    + " (" + to.get() + "): no dead letter could match");
+        }
+        return new ReplayFilter(stageFilter, reasonCodes, statusPatterns, from, to);
+    }
+
+    /** An ISO-8601 instant ({@code 2026-11-28T10:00:00Z}), or a duration ago ({@code 30m}, {@code 2h}, {@code 1d}, {@code PT2H}). */
+    static Instant time(String flag, String text, Instant now) {
+        String trimmed = text.trim();
+        try {
+            Matcher ago = AGO.matcher(trimmed);
+            if (ago.matches()) {
+                long amount = Long.parseLong(ago.group(1));
+                Duration duration = switch (ago.group(2)) {
+                    case "ms" -> Duration.ofMillis(amount);
+                    case "s" -> Duration.ofSeconds(amount);
+                    case "m" -> Duration.ofMinutes(amount);
+                    case "h" -> Duration.ofHours(amount);
+                    default -> Duration.ofDays(amount);
+                };
+                return now.minus(duration);
+            }
+            if (trimmed.toUpperCase(Locale.ROOT).startsWith("P")) {
+                return now.minus(Duration.parse(trimmed));
+            }
+            return Instant.parse(trimmed);
+        } catch (DateTimeParseException | ArithmeticException e) {
+            throw new IllegalArgumentException(flag + ": '" + text + "' is neither an instant (such as 2026-11-28T10:00:00Z) "
+                    + "nor a duration ago (such as 30m, 2h or 1d)");
+        }
+    }
+
+    /** Whether the dead letter with these headers and this record timestamp is one to replay. */
+    public boolean matches(Headers headers, Instant timestamp) {
+        if (stage.isPresent() && !stage.get().equals(DeadLetterHeaders.text(headers, DeadLetterHeaders.STAGE).orElse(null))) {
+            return false;
+        }
+        if (!reasons.isEmpty() && !reasons.contains(DeadLetterHeaders.text(headers, DeadLetterHeaders.REASON)
+                .map(reason -> reason.trim().toUpperCase(Locale.ROOT)).orElse(""))) {
+            return false;
+        }
+        if (!statuses.isEmpty()) {
+            Optional<String> status = DeadLetterHeaders.text(headers, DeadLetterHeaders.HTTP_STATUS).map(String::trim);
+            if (status.isEmpty() || statuses.stream().noneMatch(pattern -> statusMatches(pattern, status.get()))) {
+                return false;
+            }
+        }
+        return since.map(from -> !timestamp.isBefore(from)).orElse(true)
+                && until.map(timestamp::isBefore).orElse(true);
+    }
+
+    private static boolean statusMatches(String pattern, String status) {
+        if (pattern.endsWith("xx")) {
+            return status.length() == 3 && status.charAt(0) == pattern.charAt(0) && Character.isDigit(status.charAt(1))
+                    && Character.isDigit(status.charAt(2));
+        }
+        return pattern.equals(status);
+    }
+}
