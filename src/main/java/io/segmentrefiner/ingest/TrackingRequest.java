@@ -72,7 +72,8 @@ public final class TrackingRequest {
      * @param contentEncoding the {@code Content-Encoding} header, when there is one
      */
     public Outcome handle(String path, Optional<String> authorization, Optional<String> contentEncoding, byte[] body, Instant now) {
-        String call = path.startsWith("/v1/") ? path.substring(4) : "";
+        // Segment's Java library posts to /v1/import/, with the slash.
+        String call = path.startsWith("/v1/") ? path.substring(4).replaceFirst("/$", "") : "";
         boolean batch = BATCH_CALLS.contains(call);
         if (!batch && !SINGLE_CALLS.contains(call)) {
             return new Refused(404, "No such endpoint: " + path);

@@ -151,6 +151,12 @@ class TrackingRequestTest {
     }
 
     @Test
+    void aTrailingSlashNamesTheSameCall() {
+        assertThat(accepted(post("/v1/import/", BASIC, "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\"}]}"))).hasSize(1);
+        assertThat(accepted(post("/v1/track/", BASIC, "{\"userId\":\"u\",\"event\":\"E\"}"))).hasSize(1);
+    }
+
+    @Test
     void anUnknownPathIs404() {
         refused(post("/v1/unknown", BASIC, "{}"), 404);
     }
