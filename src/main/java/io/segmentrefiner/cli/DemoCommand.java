@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -55,6 +56,9 @@ final class DemoCommand implements Callable<Integer> {
 
     private static final String SAMPLE = "/demo/segment-events.jsonl";
 
+    @Mixin
+    ConfigOption config;
+
     @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS",
             description = "How long to wait for every event to have an outcome (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -70,16 +74,18 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("segment-refiner-demo-");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(freePort(), freePort(), dir.resolve("kafka"));
              RefinerStandIn refiner = RefinerStandIn.start()) {
-            AppConfig config = AppConfig.of(Map.ofEntries(
-                    Map.entry(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers()),
-                    Map.entry(AppConfig.SCHEMA_REGISTRY_URL, "mock://segment-refiner-demo"),
-                    Map.entry(AppConfig.REFINER_API_URL, refiner.url()),
-                    Map.entry(AppConfig.REFINER_API_KEY, "demo-key"),
-                    Map.entry(AppConfig.TOPICS_PARTITIONS, "3"),
-                    Map.entry(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "200ms"),
-                    Map.entry(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "1s"),
-                    Map.entry("application.id", "segment-refiner-demo"),
-                    Map.entry("state.dir", dir.resolve("streams").toString())));
+            // The user's settings (mapping.page.event, renames, ...) over what the demo's own world needs.
+            AppConfig config = this.config.load()
+                    .with(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers())
+                    .with(AppConfig.SCHEMA_REGISTRY_URL, "mock://segment-refiner-demo")
+                    .with(AppConfig.REFINER_API_URL, refiner.url())
+                    .with(AppConfig.REFINER_API_KEY, "demo-key")
+                    .with(AppConfig.TOPICS_PARTITIONS, "3")
+                    .with(AppConfig.TOPICS_REPLICATION_FACTOR, "-1")
+                    .with(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "200ms")
+                    .with(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "1s")
+                    .with("application.id", "segment-refiner-demo")
+                    .with("state.dir", dir.resolve("streams").toString());
             out.printf("Embedded Kafka broker on %s, in-memory schema registry, Refiner stand-in on %s%n",
                     broker.bootstrapServers(), refiner.url());
             out.flush();

@@ -93,6 +93,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private Duration nextProbe = FIRST_AUTH_PROBE;
 
     // Poll thread only.
+    private final Map<TopicPartition, Set<Long>> doneBefore = new HashMap<>();
     private final Map<TopicPartition, Instant> retryDue = new HashMap<>();
     private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long lastCommitNanos = System.nanoTime();
@@ -178,7 +179,10 @@ public final class DeliveryEngine implements AutoCloseable {
         DeadLetter.Origin here = new DeadLetter.Origin(record.topic(), record.partition(), record.offset());
         RetryHeaders.History history = RetryHeaders.read(record.headers(), here);
         synchronized (lock) {
-            offsets.computeIfAbsent(partition, p -> new OffsetTracker()).opened(record.offset());
+            OffsetTracker tracker = offsets.computeIfAbsent(partition, p -> new OffsetTracker(doneBefore.getOrDefault(p, Set.of())));
+            if (!tracker.opened(record.offset())) {
+                return; // delivered by an earlier reader of the partition, after the offset it committed
+            }
             buffered++;
         }
         RefinerRequestRecord request;
@@ -256,8 +260,8 @@ public final class DeliveryEngine implements AutoCloseable {
             for (TopicPartition partition : partitions) {
                 OffsetTracker tracker = offsets.get(partition);
                 long offset = tracker == null ? -1 : tracker.committable();
-                if (offset >= 0 && offset > committed.getOrDefault(partition, -1L)) {
-                    commit.put(partition, new OffsetAndMetadata(offset));
+                if (offset >= 0 && (offset > committed.getOrDefault(partition, -1L) || !tracker.metadata().isEmpty())) {
+                    commit.put(partition, new OffsetAndMetadata(offset, tracker.metadata()));
                 }
             }
         }
@@ -285,7 +289,12 @@ public final class DeliveryEngine implements AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            // Trackers are made as records arrive.
+            // What the last reader delivered above its committed offset; trackers are made as records arrive.
+            consumer.committed(new HashSet<>(partitions)).forEach((partition, offset) -> {
+                if (offset != null) {
+                    doneBefore.put(partition, OffsetTracker.doneIn(offset.offset(), Optional.ofNullable(offset.metadata())));
+                }
+            });
         }
     }
 
@@ -310,6 +319,7 @@ public final class DeliveryEngine implements AutoCloseable {
             partitions.forEach(offsets::remove);
         }
         partitions.forEach(committed::remove);
+        partitions.forEach(doneBefore::remove);
     }
 
     /** Waits until nothing of these partitions is in flight or waiting for an acknowledgement. */

@@ -73,7 +73,8 @@ class RunCommandIntegrationTest {
         Path work = RealInfrastructure.workDir("run-embedded");
         Path data = work.resolve("kafka-data");
         app = startRun(port, data, work, "run-1.log");
-        Await.until("run to say it is translating", TIMEOUT, () -> app.logText().contains("Translating segment.events to refiner.requests"));
+        Await.until("run to say it is translating and ingesting", TIMEOUT, () -> app.logText().contains("Translating segment.events to refiner.requests")
+                && app.logText().contains("Segment HTTP Tracking API on"));
         assertThat(app.logText()).contains("Started an embedded Kafka broker on 127.0.0.1:" + port)
                 .contains("Schema registry: mock://segment-refiner");
         String bootstrap = "127.0.0.1:" + port;
