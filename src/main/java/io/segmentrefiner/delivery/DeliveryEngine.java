@@ -93,7 +93,6 @@ public final class DeliveryEngine implements AutoCloseable {
     private Duration nextProbe = FIRST_AUTH_PROBE;
 
     // Poll thread only.
-    private final Map<TopicPartition, Set<Long>> doneBefore = new HashMap<>();
     private final Map<TopicPartition, Instant> retryDue = new HashMap<>();
     private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long lastCommitNanos = System.nanoTime();
@@ -178,8 +177,14 @@ public final class DeliveryEngine implements AutoCloseable {
     private void accept(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
         DeadLetter.Origin here = new DeadLetter.Origin(record.topic(), record.partition(), record.offset());
         RetryHeaders.History history = RetryHeaders.read(record.headers(), here);
+        boolean known;
         synchronized (lock) {
-            OffsetTracker tracker = offsets.computeIfAbsent(partition, p -> new OffsetTracker(doneBefore.getOrDefault(p, Set.of())));
+            known = offsets.containsKey(partition);
+        }
+        // What the last reader delivered above its committed offset, read once per assignment, outside any callback.
+        Set<Long> doneBefore = known ? Set.of() : doneBefore(partition);
+        synchronized (lock) {
+            OffsetTracker tracker = offsets.computeIfAbsent(partition, p -> new OffsetTracker(doneBefore));
             if (!tracker.opened(record.offset())) {
                 return; // delivered by an earlier reader of the partition, after the offset it committed
             }
@@ -205,6 +210,11 @@ public final class DeliveryEngine implements AutoCloseable {
                 readyContacts.addLast(contact);
             }
         }
+    }
+
+    private Set<Long> doneBefore(TopicPartition partition) {
+        OffsetAndMetadata committed = consumer.committed(Set.of(partition)).get(partition);
+        return committed == null ? Set.of() : OffsetTracker.doneIn(committed.offset(), Optional.ofNullable(committed.metadata()));
     }
 
     /** Pauses retry partitions until their head is due, and every partition while too much is buffered. */
@@ -289,12 +299,7 @@ public final class DeliveryEngine implements AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            // What the last reader delivered above its committed offset; trackers are made as records arrive.
-            consumer.committed(new HashSet<>(partitions)).forEach((partition, offset) -> {
-                if (offset != null) {
-                    doneBefore.put(partition, OffsetTracker.doneIn(offset.offset(), Optional.ofNullable(offset.metadata())));
-                }
-            });
+            // Trackers are made as records arrive.
         }
     }
 
@@ -319,7 +324,6 @@ public final class DeliveryEngine implements AutoCloseable {
             partitions.forEach(offsets::remove);
         }
         partitions.forEach(committed::remove);
-        partitions.forEach(doneBefore::remove);
     }
 
     /** Waits until nothing of these partitions is in flight or waiting for an acknowledgement. */
@@ -422,7 +426,12 @@ public final class DeliveryEngine implements AutoCloseable {
                 .whenComplete((response, error) -> {
                     ApiResponse answer = error != null ? ApiResponse.noResponse(error.toString()) : response;
                     metrics.answered(Duration.ofNanos(System.nanoTime() - started));
-                    answered(pending, answer, attempt);
+                    try {
+                        answered(pending, answer, attempt);
+                    } catch (RuntimeException bug) {
+                        // On HttpClient's thread nothing else would see it, and the contact would wait forever.
+                        fail("Handling Refiner's answer failed", bug);
+                    }
                 });
     }
 
@@ -545,15 +554,20 @@ public final class DeliveryEngine implements AutoCloseable {
         producer.send(record, (metadata, error) -> {
             if (error != null) {
                 // The outcome is not durable, so the offset must not be committed: stop, and let a restart re-read it.
-                log.error("Writing to {} failed; delivery stops so that the request is read again after a restart: {}",
-                        record.topic(), error.toString());
-                health.set(DeliveryHealth.FAILED);
-                running = false;
-                consumer.wakeup();
+                fail("Writing to " + record.topic() + " failed", error);
                 return;
             }
             done(pending);
         });
+    }
+
+    /** Stops delivery on an error: what has no durable outcome is read again after a restart. */
+    private void fail(String what, Throwable error) {
+        log.error("{}; delivery stops so that the requests without an outcome are read again after a restart: {}",
+                what, error.toString(), error);
+        health.set(DeliveryHealth.FAILED);
+        running = false;
+        consumer.wakeup();
     }
 
     private void done(Pending pending) {

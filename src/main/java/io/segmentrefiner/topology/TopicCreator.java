@@ -2,6 +2,7 @@ package io.segmentrefiner.topology;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +34,32 @@ public final class TopicCreator {
                 throw e;
             }
         }
+        awaitLeaders(admin, missing.stream().map(TopicDeclaration::name).toList());
         return missing.stream().map(TopicDeclaration::name).toList();
+    }
+
+    /**
+     * Waits until every partition of new topics has a leader: a producer that writes before then gets
+     * NOT_LEADER_OR_FOLLOWER, and an idempotent one can stall on out-of-order sequence numbers.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            boolean ready;
+            try {
+                ready = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                        .flatMap(topic -> topic.partitions().stream())
+                        .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                ready = false; // created, not yet known to the broker that answered
+            }
+            if (ready || System.nanoTime() > deadline) {
+                return;
+            }
+            TimeUnit.MILLISECONDS.sleep(100); // polling the leaders
+        }
     }
 }

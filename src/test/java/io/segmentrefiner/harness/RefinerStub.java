@@ -15,8 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -65,8 +63,7 @@ public final class RefinerStub implements AutoCloseable {
     }
 
     private final HttpServer server;
-    private final ExecutorService threads = Executors.newFixedThreadPool(8);
-    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+    private final ExecutorService threads = Executors.newFixedThreadPool(256);
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<Received> answeredOk = new CopyOnWriteArrayList<>();
     private volatile Function<Received, Answer> behaviour = request -> Answer.ok();
@@ -117,12 +114,14 @@ public final class RefinerStub implements AutoCloseable {
                 Map.copyOf(headers), new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
         received.add(request);
         Answer answer = behaviour.apply(request);
-        if (answer.delay().isZero()) {
-            respond(exchange, request, answer);
-        } else {
-            // The simulated latency holds no thread: the answer is written when it is due.
-            timer.schedule(() -> respond(exchange, request, answer), answer.delay().toMillis(), TimeUnit.MILLISECONDS);
+        if (!answer.delay().isZero()) {
+            try {
+                Thread.sleep(answer.delay().toMillis()); // the stub's simulated latency, on a thread of its own
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
+        respond(exchange, request, answer);
     }
 
     private void respond(HttpExchange exchange, Received request, Answer answer) {
@@ -152,7 +151,6 @@ public final class RefinerStub implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        timer.shutdownNow();
         threads.shutdownNow();
     }
 }
