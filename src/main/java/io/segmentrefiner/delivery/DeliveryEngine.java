@@ -94,7 +94,7 @@ public final class DeliveryEngine implements AutoCloseable {
 
     // Poll thread only.
     private final Map<TopicPartition, Instant> retryDue = new HashMap<>();
-    private final Map<TopicPartition, Long> committed = new HashMap<>();
+    private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
     private long lastCommitNanos = System.nanoTime();
 
     public DeliveryEngine(DeliverySettings settings, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
@@ -261,7 +261,7 @@ public final class DeliveryEngine implements AutoCloseable {
                 }
             });
         }
-        commit.forEach((partition, offset) -> committed.put(partition, offset.offset()));
+        committed.putAll(commit);
     }
 
     private Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> partitions) {
@@ -270,8 +270,9 @@ public final class DeliveryEngine implements AutoCloseable {
             for (TopicPartition partition : partitions) {
                 OffsetTracker tracker = offsets.get(partition);
                 long offset = tracker == null ? -1 : tracker.committable();
-                if (offset >= 0 && (offset > committed.getOrDefault(partition, -1L) || !tracker.metadata().isEmpty())) {
-                    commit.put(partition, new OffsetAndMetadata(offset, tracker.metadata()));
+                OffsetAndMetadata now = offset < 0 ? null : new OffsetAndMetadata(offset, tracker.metadata());
+                if (now != null && !now.equals(committed.get(partition))) {
+                    commit.put(partition, now);
                 }
             }
         }

@@ -9,6 +9,7 @@ import io.segmentrefiner.harness.ApicurioRegistryProcess;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.harness.ChildProcess;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
+import io.segmentrefiner.harness.PipelineSettings;
 import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.harness.RefinerStub;
 import io.segmentrefiner.harness.RefinerStub.Answer;
@@ -64,22 +65,7 @@ class DeliveryFaultIntegrationTest {
     void setUp(KafkaBrokerProcess broker, ApicurioRegistryProcess registry) {
         this.broker = broker;
         stub = RefinerStub.start();
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        settings = Map.ofEntries(
-                Map.entry(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers()),
-                Map.entry(AppConfig.SCHEMA_REGISTRY_URL, registry.url()),
-                Map.entry(AppConfig.REFINER_API_URL, stub.url()),
-                Map.entry(AppConfig.REFINER_API_KEY, "rk_fault_test"),
-                Map.entry(AppConfig.INPUT_TOPIC, "segment.events." + run),
-                Map.entry(AppConfig.REQUESTS_TOPIC, "refiner.requests." + run),
-                Map.entry(AppConfig.RETRY_TOPIC, "refiner.requests.retry." + run),
-                Map.entry(AppConfig.DLQ_TOPIC, "refiner.dlq." + run),
-                Map.entry(AppConfig.TOPICS_PARTITIONS, "3"),
-                Map.entry(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "200ms"),
-                Map.entry(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "2s"),
-                Map.entry("application.id", "fault-it-" + run),
-                Map.entry(AppConfig.HTTP_PORT, "0"),
-                Map.entry("state.dir", RealInfrastructure.workDir("fault-state").toString()));
+        settings = PipelineSettings.forRun("fault-it", broker, registry.url(), stub.url(), "rk_fault_test");
         config = AppConfig.of(settings);
     }
 

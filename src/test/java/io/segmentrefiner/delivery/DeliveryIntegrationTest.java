@@ -11,6 +11,7 @@ import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
+import io.segmentrefiner.harness.PipelineSettings;
 import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.harness.RefinerStub;
 import io.segmentrefiner.harness.RefinerStub.Answer;
@@ -68,24 +69,14 @@ class DeliveryIntegrationTest {
     void setUp(KafkaBrokerProcess broker) throws Exception {
         this.broker = broker;
         stub = RefinerStub.start();
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        registryScope = "delivery-it-" + run;
-        config = AppConfig.of(Map.ofEntries(
-                Map.entry(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers()),
-                Map.entry(AppConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope),
-                Map.entry(AppConfig.REFINER_API_URL, stub.url()),
-                Map.entry(AppConfig.REFINER_API_KEY, API_KEY),
-                Map.entry(AppConfig.INPUT_TOPIC, "segment.events." + run),
-                Map.entry(AppConfig.REQUESTS_TOPIC, "refiner.requests." + run),
-                Map.entry(AppConfig.RETRY_TOPIC, "refiner.requests.retry." + run),
-                Map.entry(AppConfig.DLQ_TOPIC, "refiner.dlq." + run),
-                Map.entry(AppConfig.TOPICS_PARTITIONS, "3"),
-                Map.entry(AppConfig.DELIVERY_MAX_IN_FLIGHT, "16"),
-                Map.entry(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "50ms"),
-                Map.entry(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "400ms"),
-                Map.entry(AppConfig.DELIVERY_REQUEST_TIMEOUT, "2s"),
-                Map.entry(AppConfig.DELIVERY_AUTH_PROBE_MAX, "1s"),
-                Map.entry("application.id", "delivery-it-" + run)));
+        registryScope = "delivery-it-" + UUID.randomUUID();
+        Map<String, String> settings = PipelineSettings.forRun("delivery-it", broker, "mock://" + registryScope, stub.url(), API_KEY);
+        settings.put(AppConfig.DELIVERY_MAX_IN_FLIGHT, "16");
+        settings.put(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "50ms");
+        settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "400ms");
+        settings.put(AppConfig.DELIVERY_REQUEST_TIMEOUT, "2s");
+        settings.put(AppConfig.DELIVERY_AUTH_PROBE_MAX, "1s");
+        config = AppConfig.of(settings);
         Pipeline.createMissingTopics(config);
         logs.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);

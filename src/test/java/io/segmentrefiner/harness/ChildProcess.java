@@ -1,6 +1,5 @@
 package io.segmentrefiner.harness;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -126,9 +125,5 @@ public final class ChildProcess implements AutoCloseable {
     @Override
     public String toString() {
         return name + " (pid " + process.pid() + ", log " + log + ")";
-    }
-
-    static String path(Path path) {
-        return path.toAbsolutePath().toString().replace(File.separatorChar, '/');
     }
 }

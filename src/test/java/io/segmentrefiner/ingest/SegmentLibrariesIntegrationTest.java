@@ -16,6 +16,7 @@ import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.harness.ChildProcess;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
+import io.segmentrefiner.harness.PipelineSettings;
 import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.harness.RefinerStub;
 import io.segmentrefiner.harness.TopicReader;
@@ -83,22 +84,9 @@ class SegmentLibrariesIntegrationTest {
     void setUp(KafkaBrokerProcess broker) {
         this.broker = broker;
         stub = RefinerStub.start();
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        registryScope = "segment-libraries-it-" + run;
-        config = AppConfig.of(Map.ofEntries(
-                Map.entry(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers()),
-                Map.entry(AppConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope),
-                Map.entry(AppConfig.REFINER_API_URL, stub.url()),
-                Map.entry(AppConfig.REFINER_API_KEY, "rk_libraries_it"),
-                Map.entry(AppConfig.INPUT_TOPIC, "segment.events." + run),
-                Map.entry(AppConfig.REQUESTS_TOPIC, "refiner.requests." + run),
-                Map.entry(AppConfig.RETRY_TOPIC, "refiner.requests.retry." + run),
-                Map.entry(AppConfig.DLQ_TOPIC, "refiner.dlq." + run),
-                Map.entry(AppConfig.TOPICS_PARTITIONS, "3"),
-                Map.entry(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "200ms"),
-                Map.entry(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "2s"),
-                Map.entry("application.id", "segment-libraries-it-" + run),
-                Map.entry("state.dir", RealInfrastructure.workDir("segment-libraries-state").toString())));
+        registryScope = "segment-libraries-it-" + UUID.randomUUID();
+        config = AppConfig.of(PipelineSettings.forRun("segment-libraries-it", broker, "mock://" + registryScope, stub.url(),
+                "rk_libraries_it"));
     }
 
     @AfterEach

@@ -1,0 +1,41 @@
+package io.segmentrefiner.harness;
+
+import io.segmentrefiner.config.AppConfig;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The settings of one pipeline under test: its own topics, application id and state folder on a shared broker,
+ * delivering to a stand-in for Refiner, with short backoffs. Tests add or replace what they need.
+ */
+public final class PipelineSettings {
+
+    private PipelineSettings() {
+    }
+
+    /**
+     * @param name        what the run is, for the application id and folders
+     * @param registryUrl a real registry, or {@code mock://<scope>}
+     */
+    public static Map<String, String> forRun(String name, KafkaBrokerProcess broker, String registryUrl, String refinerUrl, String apiKey) {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> settings = new HashMap<>();
+        settings.put(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        settings.put(AppConfig.SCHEMA_REGISTRY_URL, registryUrl);
+        settings.put(AppConfig.REFINER_API_URL, refinerUrl);
+        settings.put(AppConfig.REFINER_API_KEY, apiKey);
+        settings.put(AppConfig.INPUT_TOPIC, "segment.events." + run);
+        settings.put(AppConfig.REQUESTS_TOPIC, "refiner.requests." + run);
+        settings.put(AppConfig.RETRY_TOPIC, "refiner.requests.retry." + run);
+        settings.put(AppConfig.DLQ_TOPIC, "refiner.dlq." + run);
+        settings.put(AppConfig.TOPICS_PARTITIONS, "3");
+        settings.put(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "200ms");
+        settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "2s");
+        settings.put(AppConfig.HTTP_PORT, "0");
+        settings.put("application.id", name + "-" + run);
+        settings.put("state.dir", RealInfrastructure.workDir(name + "-state").toString());
+        return settings;
+    }
+}
