@@ -421,6 +421,8 @@ public final class AppConfig {
         streams.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, get(DLQ_TOPIC));
         streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandlers.Processing.class.getName());
         streams.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandlers.Production.class.getName());
+        // No global tables here; this opts into Kafka 5.0's default and spares every start a warning about it.
+        streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         values.forEach((key, value) -> {
             if (isKafkaKey(key)) {
                 streams.put(key, value);

@@ -10,7 +10,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -159,7 +162,14 @@ public final class DeliveryEngine implements AutoCloseable {
                                 break;
                             }
                         }
-                        accept(partition, record);
+                        try {
+                            accept(partition, record);
+                        } catch (RetriableException brokerAway) {
+                            // Reading the committed offset timed out: read this record again on the next poll.
+                            log.warn("Delivery could not read where {} was committed, trying again: {}", partition, brokerAway.toString());
+                            consumer.seek(partition, record.offset());
+                            break;
+                        }
                     }
                 }
                 adjustPauses(now);
@@ -254,14 +264,17 @@ public final class DeliveryEngine implements AutoCloseable {
         }
         if (now) {
             consumer.commitSync(commit);
-        } else {
-            consumer.commitAsync(commit, (done, error) -> {
-                if (error != null) {
-                    log.warn("Committing delivery offsets failed, the next commit will cover them: {}", error.toString());
-                }
-            });
+            committed.putAll(commit);
+            return;
         }
         committed.putAll(commit);
+        consumer.commitAsync(commit, (done, error) -> {
+            if (error != null) {
+                // Runs on the poll thread; forgetting what failed makes the next commit send it again.
+                commit.forEach(committed::remove);
+                log.warn("Committing delivery offsets failed, the next commit will cover them: {}", error.toString());
+            }
+        });
     }
 
     private Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> partitions) {
@@ -286,10 +299,18 @@ public final class DeliveryEngine implements AutoCloseable {
             forget(partitions);
             awaitQuiet(partitions, DRAIN_TIMEOUT);
             Map<TopicPartition, OffsetAndMetadata> commit = committable(partitions);
-            if (!commit.isEmpty()) {
-                consumer.commitSync(commit);
+            try {
+                if (!commit.isEmpty()) {
+                    consumer.commitSync(commit);
+                }
+            } catch (WakeupException | InterruptException closing) {
+                throw closing;
+            } catch (KafkaException notCommitted) {
+                // At least once still holds: the next reader of these partitions re-sends what was done since the last commit.
+                log.warn("Committing {} on handing them back failed: {}", partitions, notCommitted.toString());
+            } finally {
+                dropTrackers(partitions);
             }
-            dropTrackers(partitions);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.segmentrefiner.delivery;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -23,8 +24,11 @@ final class DeliveryMetrics {
         this.throttled = Counter.builder("refiner.delivery.throttled").description("429 answers").register(registry);
         this.latency = Timer.builder("refiner.delivery.latency").description("Time from sending a request to its answer")
                 .publishPercentileHistogram().register(registry);
-        registry.gauge("refiner.delivery.in.flight", inFlight, s -> s.get().doubleValue());
-        registry.gauge("refiner.delivery.paused", paused, s -> s.get().doubleValue());
+        // Micrometer holds a gauge's object weakly by default: these suppliers are referenced nowhere else.
+        Gauge.builder("refiner.delivery.in.flight", inFlight, s -> s.get().doubleValue()).description("Requests sent and not yet answered")
+                .strongReference(true).register(registry);
+        Gauge.builder("refiner.delivery.paused", paused, s -> s.get().doubleValue()).description("1 while Refiner refuses the API key")
+                .strongReference(true).register(registry);
     }
 
     void delivered() {

@@ -1,5 +1,6 @@
 package io.segmentrefiner.health;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.delivery.DeliveryHealth;
@@ -33,7 +34,8 @@ public final class Health {
         this.translation = translation;
         this.delivery = delivery;
         this.kafkaReachable = kafkaReachable;
-        meters.gauge("segment.refiner.ready", this, health -> health.notReady().isEmpty() ? 1 : 0);
+        Gauge.builder("segment.refiner.ready", this, health -> health.notReady().isEmpty() ? 1 : 0)
+                .description("1 when ready to take traffic, as /ready answers").strongReference(true).register(meters);
     }
 
     /** Why the process should be restarted; empty while it is live. */

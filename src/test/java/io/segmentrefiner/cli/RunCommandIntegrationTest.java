@@ -73,8 +73,10 @@ class RunCommandIntegrationTest {
         Path work = RealInfrastructure.workDir("run-embedded");
         Path data = work.resolve("kafka-data");
         app = startRun(port, data, work, "run-1.log");
-        Await.until("run to say it is translating and ingesting", TIMEOUT, () -> app.logText().contains("Translating segment.events to refiner.requests")
-                && app.logText().contains("Segment HTTP Tracking API on"));
+        Await.until("run to say it is translating and ingesting", TIMEOUT, () -> {
+            app.assertAlive();
+            return app.logText().contains("Translating segment.events to refiner.requests") && app.logText().contains("Segment HTTP Tracking API on");
+        });
         assertThat(app.logText()).contains("Started an embedded Kafka broker on 127.0.0.1:" + port)
                 .contains("Schema registry: mock://segment-refiner");
         String bootstrap = "127.0.0.1:" + port;
@@ -115,7 +117,10 @@ class RunCommandIntegrationTest {
 
         // The data stays in its folder: a second run finds the requests of the first.
         app = startRun(port, data, work, "run-2.log");
-        Await.until("the second run to translate", TIMEOUT, () -> app.logText().contains("Translating segment.events"));
+        Await.until("the second run to translate", TIMEOUT, () -> {
+            app.assertAlive();
+            return app.logText().contains("Translating segment.events");
+        });
         assertThat(TopicReader.read(bootstrap, "refiner.requests", 2, TIMEOUT, new StringDeserializer(), new ByteArrayDeserializer()))
                 .hasSize(2);
         assertThat(Files.isDirectory(data.resolve("logs"))).isTrue();

@@ -119,7 +119,10 @@ class DeliveryFaultIntegrationTest {
         ChildProcess app = ChildProcess.start("segment-refiner", List.of(ChildProcess.currentJava().toString(), "-Xmx768m",
                 "-jar", JAR.toAbsolutePath().toString(), "run", "--config", file.toString()), Map.of(), work, work.resolve(log));
         running.add(app);
-        Await.until("the application to deliver", TIMEOUT, () -> app.logText().contains("Delivering "));
+        Await.until("the application to deliver", TIMEOUT, () -> {
+            app.assertAlive();
+            return app.logText().contains("Delivering ");
+        });
         return app;
     }
 

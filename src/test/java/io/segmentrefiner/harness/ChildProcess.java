@@ -74,6 +74,15 @@ public final class ChildProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Fails the test at once, with the exit status and the end of the log, when the process has ended. */
+    public void assertAlive() {
+        if (!process.isAlive()) {
+            List<String> lines = logText().lines().toList();
+            throw new AssertionError(name + " exited with status " + process.exitValue() + "; the end of its log (" + log + "):\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+        }
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -48,6 +48,7 @@ class StatusEndpointsIntegrationTest {
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
+        app.assertAlive();
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -73,7 +74,10 @@ class StatusEndpointsIntegrationTest {
         app = ChildProcess.start("segment-refiner", List.of(ChildProcess.currentJava().toString(), "-Xmx768m", "-jar",
                 Path.of("target", "segment-refiner.jar").toAbsolutePath().toString(), "run", "--config", config.toString()),
                 Map.of(), work, work.resolve("app.log"));
-        Await.until("the endpoints to be announced", TIMEOUT, () -> app.logText().contains("/health, /ready and /metrics"));
+        Await.until("the endpoints to be announced", TIMEOUT, () -> {
+            app.assertAlive();
+            return app.logText().contains("/health, /ready and /metrics");
+        });
 
         Await.until("ready", TIMEOUT, () -> get(port, "/ready").statusCode() == 200);
         // Ready while Kafka Streams still rebalances; once it settles, /health shows it running.
