@@ -396,19 +396,24 @@ class ReplayIntegrationTest {
                 + "' does not exist (setting dlq.topic)");
     }
 
+    /** Delivery to the stub that gives up after a second of retries, so that failures reach the dead-letter topic fast. */
+    private DeliveryEngine startDelivery(RefinerStub stub, String registryScope) {
+        AppConfig delivering = config.with(AppConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope)
+                .with(AppConfig.REFINER_API_URL, stub.url())
+                .with(AppConfig.REFINER_API_KEY, "rk_test_replay")
+                .with(AppConfig.DELIVERY_RETRY_MAX_DURATION, "1s")
+                .with(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "50ms")
+                .with(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "200ms");
+        return DeliveryStage.start(delivering, new SimpleMeterRegistry());
+    }
+
     /** The whole story: Refiner is down, requests are dead-lettered, Refiner heals, replay delivers them. */
     @Test
     void deadLettersOfAnOutageAreDeliveredOnceRefinerIsBack() throws Exception {
         String registryScope = "replay-it-" + run;
         try (RefinerStub stub = RefinerStub.start()) {
-            AppConfig delivering = config.with(AppConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope)
-                    .with(AppConfig.REFINER_API_URL, stub.url())
-                    .with(AppConfig.REFINER_API_KEY, "rk_test_replay")
-                    .with(AppConfig.DELIVERY_RETRY_MAX_DURATION, "1s")
-                    .with(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "50ms")
-                    .with(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "200ms");
             stub.answer(request -> Answer.status(503));
-            DeliveryEngine engine = DeliveryStage.start(delivering, new SimpleMeterRegistry());
+            DeliveryEngine engine = startDelivery(stub, registryScope);
             try {
                 produceRequests(registryScope, List.of("m-1", "m-2", "m-3"));
                 List<ConsumerRecord<byte[], byte[]>> deadLetters = read(config.topics().deadLetters(), 3);
@@ -438,14 +443,8 @@ class ReplayIntegrationTest {
     void aRequestThatKeepsFailingComesBackCountedUntilTheCapLeavesItAlone() throws Exception {
         String registryScope = "replay-it-" + run;
         try (RefinerStub stub = RefinerStub.start()) {
-            AppConfig delivering = config.with(AppConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope)
-                    .with(AppConfig.REFINER_API_URL, stub.url())
-                    .with(AppConfig.REFINER_API_KEY, "rk_test_replay")
-                    .with(AppConfig.DELIVERY_RETRY_MAX_DURATION, "1s")
-                    .with(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "50ms")
-                    .with(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "200ms");
             stub.answer(request -> Answer.status(503));
-            DeliveryEngine engine = DeliveryStage.start(delivering, new SimpleMeterRegistry());
+            DeliveryEngine engine = startDelivery(stub, registryScope);
             try {
                 produceRequests(registryScope, List.of("m-poison"));
                 read(config.topics().deadLetters(), 1);
