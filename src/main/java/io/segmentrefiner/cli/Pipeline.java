@@ -11,6 +11,7 @@ import io.segmentrefiner.topology.TopicCreator;
 import io.segmentrefiner.topology.TopicDeclaration;
 import io.segmentrefiner.topology.TranslationTopology;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -31,11 +32,13 @@ public final class Pipeline implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final SchemaRegistry registry;
+    private final CloseOptions.GroupMembershipOperation onClose;
     private final CompletableFuture<KafkaStreams.State> stopped = new CompletableFuture<>();
 
-    private Pipeline(KafkaStreams streams, SchemaRegistry registry) {
+    private Pipeline(KafkaStreams streams, SchemaRegistry registry, CloseOptions.GroupMembershipOperation onClose) {
         this.streams = streams;
         this.registry = registry;
+        this.onClose = onClose;
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
                 stopped.complete(now);
@@ -88,7 +91,12 @@ public final class Pipeline implements AutoCloseable {
             log.error("Kafka Streams stopped on an error it cannot handle: {}", exception.toString(), exception);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        Pipeline pipeline = new Pipeline(streams, registry);
+        // Kafka Streams stays in its group on close, so its partitions would wait out session.timeout.ms (45 s) before
+        // anyone else (or the same instance, restarted) takes them over. Nothing here has state worth that wait, so a
+        // close leaves at once; static members (group.instance.id) keep their membership, which is what they are for.
+        CloseOptions.GroupMembershipOperation onClose = config.staticMembership()
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
+        Pipeline pipeline = new Pipeline(streams, registry, onClose);
         streams.start();
         return pipeline;
     }
@@ -104,7 +112,7 @@ public final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        streams.close(CloseOptions.groupMembershipOperation(onClose).withTimeout(Duration.ofSeconds(30)));
         registry.close();
     }
 }

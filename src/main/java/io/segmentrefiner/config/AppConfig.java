@@ -216,6 +216,12 @@ public final class AppConfig {
         return Optional.ofNullable(values.get(key)).filter(value -> !value.isBlank());
     }
 
+    /** Whether Kafka Streams runs as a static group member: {@code group.instance.id}, plain or under a consumer prefix. */
+    public boolean staticMembership() {
+        return values.entrySet().stream()
+                .anyMatch(setting -> setting.getKey().endsWith(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG) && !setting.getValue().isBlank());
+    }
+
     public Optional<String> bootstrapServers() {
         return find(BOOTSTRAP_SERVERS);
     }

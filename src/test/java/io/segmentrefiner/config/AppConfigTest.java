@@ -78,6 +78,14 @@ class AppConfigTest {
     }
 
     @Test
+    void staticMembershipIsAGroupInstanceIdPlainOrUnderAConsumerPrefix() {
+        assertThat(AppConfig.of(Map.of()).staticMembership()).isFalse();
+        assertThat(AppConfig.of(Map.of("group.instance.id", "refiner-0")).staticMembership()).isTrue();
+        assertThat(AppConfig.of(Map.of("main.consumer.group.instance.id", "refiner-0")).staticMembership()).isTrue();
+        assertThat(AppConfig.of(Map.of("group.instance.id", " ")).staticMembership()).isFalse();
+    }
+
+    @Test
     void anUnknownKeyIsNamedInTheError() throws IOException {
         Path file = file("mapping.page.events=named\n");
 

@@ -212,6 +212,24 @@ class TranslationIntegrationTest {
                 .satisfies(d -> assertThat(DeadLetterHeaders.text(d.headers(), DeadLetterHeaders.REASON)).contains("INVALID_JSON"));
     }
 
+    /** A clean stop leaves the group: the next instance does not wait out the stopped one's session. */
+    @Test
+    void aStoppedPipelinesPartitionsAreTakenOverWithoutWaitingForItsSession() throws Exception {
+        config = config.with("session.timeout.ms", Long.toString(TIMEOUT.plusSeconds(30).toMillis()));
+        startPipeline();
+        produce(List.<String[]>of(new String[]{"a", """
+                {"type":"track","messageId":"first","userId":"u-1","event":"Opened"}"""}));
+        TopicReader.read(broker.bootstrapServers(), config.topics().requests(), 1, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        pipeline.close();
+
+        startPipeline();
+        produce(List.<String[]>of(new String[]{"a", """
+                {"type":"track","messageId":"second","userId":"u-1","event":"Closed"}"""}));
+
+        assertThat(TopicReader.read(broker.bootstrapServers(), config.topics().requests(), 2, TIMEOUT,
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())).hasSize(2);
+    }
+
     @Test
     void runCreatesTheDeclaredTopicsWithTheirPartitionsAndConfigs() throws Exception {
         startPipeline();
