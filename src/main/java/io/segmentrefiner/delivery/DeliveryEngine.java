@@ -150,6 +150,17 @@ public final class DeliveryEngine implements AutoCloseable {
                 } catch (WakeupException closing) {
                     continue;
                 }
+                try {
+                    openTrackers(records.partitions());
+                } catch (RetriableException brokerAway) {
+                    // Where the last reader stopped is unknown: read the whole batch again on the next poll.
+                    log.warn("Delivery could not read the committed offsets of {}, reading them again: {}", records.partitions(),
+                            brokerAway.toString());
+                    for (TopicPartition partition : records.partitions()) {
+                        consumer.seek(partition, records.records(partition).get(0).offset());
+                    }
+                    records = ConsumerRecords.empty();
+                }
                 Instant now = Instant.now();
                 for (TopicPartition partition : records.partitions()) {
                     for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
@@ -162,14 +173,7 @@ public final class DeliveryEngine implements AutoCloseable {
                                 break;
                             }
                         }
-                        try {
-                            accept(partition, record);
-                        } catch (RetriableException brokerAway) {
-                            // Reading the committed offset timed out: read this record again on the next poll.
-                            log.warn("Delivery could not read where {} was committed, trying again: {}", partition, brokerAway.toString());
-                            consumer.seek(partition, record.offset());
-                            break;
-                        }
+                        accept(partition, record);
                     }
                 }
                 adjustPauses(now);
@@ -187,15 +191,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private void accept(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
         DeadLetter.Origin here = new DeadLetter.Origin(record.topic(), record.partition(), record.offset());
         RetryHeaders.History history = RetryHeaders.read(record.headers(), here);
-        boolean known;
         synchronized (lock) {
-            known = offsets.containsKey(partition);
-        }
-        // What the last reader delivered above its committed offset, read once per assignment, outside any callback.
-        Set<Long> doneBefore = known ? Set.of() : doneBefore(partition);
-        synchronized (lock) {
-            OffsetTracker tracker = offsets.computeIfAbsent(partition, p -> new OffsetTracker(doneBefore));
-            if (!tracker.opened(record.offset())) {
+            if (!offsets.get(partition).opened(record.offset())) {
                 return; // delivered by an earlier reader of the partition, after the offset it committed
             }
             buffered++;
@@ -222,9 +219,27 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
-    private Set<Long> doneBefore(TopicPartition partition) {
-        OffsetAndMetadata committed = consumer.committed(Set.of(partition)).get(partition);
-        return committed == null ? Set.of() : OffsetTracker.doneIn(committed.offset(), Optional.ofNullable(committed.metadata()));
+    /**
+     * Tracks the partitions read for the first time since they were assigned, starting from what their last reader
+     * committed: its offset, and in the metadata what it finished above it. One call for all of them, outside any
+     * rebalance callback; a broker that does not answer in time throws a {@link RetriableException}.
+     */
+    private void openTrackers(Set<TopicPartition> partitions) {
+        Set<TopicPartition> unknown = new HashSet<>();
+        synchronized (lock) {
+            partitions.stream().filter(partition -> !offsets.containsKey(partition)).forEach(unknown::add);
+        }
+        if (unknown.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> lastCommitted = consumer.committed(unknown);
+        synchronized (lock) {
+            for (TopicPartition partition : unknown) {
+                OffsetAndMetadata last = lastCommitted.get(partition);
+                offsets.put(partition, new OffsetTracker(last == null ? Set.of()
+                        : OffsetTracker.doneIn(last.offset(), Optional.ofNullable(last.metadata()))));
+            }
+        }
     }
 
     /** Pauses retry partitions until their head is due, and every partition while too much is buffered. */
@@ -258,7 +273,7 @@ public final class DeliveryEngine implements AutoCloseable {
             return;
         }
         lastCommitNanos = System.nanoTime();
-        Map<TopicPartition, OffsetAndMetadata> commit = committable(consumer.assignment());
+        Map<TopicPartition, OffsetAndMetadata> commit = committable(consumer.assignment(), true);
         if (commit.isEmpty()) {
             return;
         }
@@ -277,14 +292,15 @@ public final class DeliveryEngine implements AutoCloseable {
         });
     }
 
-    private Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> partitions) {
+    /** What can be committed now; with {@code onlyChanged}, only what differs from the last commit sent. */
+    private Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> partitions, boolean onlyChanged) {
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         synchronized (lock) {
             for (TopicPartition partition : partitions) {
                 OffsetTracker tracker = offsets.get(partition);
                 long offset = tracker == null ? -1 : tracker.committable();
                 OffsetAndMetadata now = offset < 0 ? null : new OffsetAndMetadata(offset, tracker.metadata());
-                if (now != null && !now.equals(committed.get(partition))) {
+                if (now != null && (!onlyChanged || !now.equals(committed.get(partition)))) {
                     commit.put(partition, now);
                 }
             }
@@ -298,7 +314,8 @@ public final class DeliveryEngine implements AutoCloseable {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             forget(partitions);
             awaitQuiet(partitions, DRAIN_TIMEOUT);
-            Map<TopicPartition, OffsetAndMetadata> commit = committable(partitions);
+            // Not filtered by what was committed: an asynchronous commit of these offsets may have failed unseen.
+            Map<TopicPartition, OffsetAndMetadata> commit = committable(partitions, false);
             try {
                 if (!commit.isEmpty()) {
                     consumer.commitSync(commit);

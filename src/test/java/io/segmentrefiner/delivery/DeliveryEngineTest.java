@@ -165,21 +165,25 @@ class DeliveryEngineTest {
     }
 
     @Test
-    void aTimeoutReadingTheCommittedOffsetOfANewPartitionReadsItsRecordsAgain() {
+    void aTimeoutReadingTheCommittedOffsetsOfNewPartitionsReadsTheirRecordsAgain() {
         FaultyConsumer faulty = new FaultyConsumer();
         faulty.failingCommittedReads.set(1);
         consumer = faulty;
-        List<ConsumerRecord<byte[], byte[]>> records = List.of(record(P0, 0, "u-1", "m-0"), record(P0, 1, "u-2", "m-1"));
+        List<ConsumerRecord<byte[], byte[]>> records = List.of(record(P0, 0, "u-1", "m-0"), record(P0, 1, "u-2", "m-1"),
+                record(P1, 0, "u-3", "m-2"));
         start(Duration.ofMillis(50));
         faulty.schedulePollTask(() -> {
-            assign(faulty, P0);
+            assign(faulty, P0, P1);
             records.forEach(faulty::append);
         });
 
-        Await.until("P0 committed up to offset 2", WAIT, () -> faulty.committedOffset(P0) == 2);
+        Await.until("P0 committed up to offset 2 and P1 up to 1", WAIT,
+                () -> faulty.committedOffset(P0) == 2 && faulty.committedOffset(P1) == 1);
 
-        assertThat(faulty.committedReadTimeouts).as("reading P0's committed offset timed out once").hasValue(1);
-        assertThat(api.keys()).as("each request sent exactly once").containsExactlyInAnyOrder("m-0", "m-1");
+        assertThat(faulty.committedReadTimeouts).as("reading the committed offsets timed out once").hasValue(1);
+        assertThat(faulty.committedReads.get(0)).as("one read for all the new partitions of a batch, not one each")
+                .containsExactlyInAnyOrder(P0, P1);
+        assertThat(api.keys()).as("each request sent exactly once").containsExactlyInAnyOrder("m-0", "m-1", "m-2");
         assertThat(engine.health()).isEqualTo(DeliveryHealth.RUNNING);
         assertThat(engine.stopped()).isNotDone();
     }
@@ -269,6 +273,7 @@ class DeliveryEngineTest {
         final AtomicInteger failingRevocationCommits = new AtomicInteger();
         final AtomicInteger failingCommittedReads = new AtomicInteger();
         final AtomicInteger committedReadTimeouts = new AtomicInteger();
+        final List<Set<TopicPartition>> committedReads = new CopyOnWriteArrayList<>();
         final List<Commit> commits = new CopyOnWriteArrayList<>();
         private final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> log = new HashMap<>();
         private final List<Runnable> failedCommitCallbacks = new ArrayList<>();
@@ -339,6 +344,7 @@ class DeliveryEngineTest {
 
         @Override
         public synchronized Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+            committedReads.add(Set.copyOf(partitions));
             if (take(failingCommittedReads)) {
                 committedReadTimeouts.incrementAndGet();
                 throw new TimeoutException("injected: timed out reading the committed offsets of " + partitions);
