@@ -13,11 +13,9 @@ import io.segmentrefiner.registry.SchemaRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import java.util.HashMap;
 import java.util.Map;
 
 /** Delivery wired from the settings: a consumer of the requests and retry topics, a producer for retries and dead letters, Refiner's API. */
@@ -33,16 +31,9 @@ public final class DeliveryStage {
 
     public static DeliveryEngine start(AppConfig config, MeterRegistry meters) {
         DeliverySettings settings = config.delivery();
-        Map<String, Object> consumer = new HashMap<>(config.consumerProperties());
+        Map<String, Object> consumer = config.consumerProperties();
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(config));
-        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // Translation writes in transactions: deliver only what it committed.
-        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumer.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        Map<String, Object> producer = new HashMap<>(config.producerProperties());
-        producer.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producer.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        Map<String, Object> producer = config.producerProperties();
         SchemaRegistry registry = SchemaRegistries.connect(config.schemaRegistryUrl(), config.schemaRegistryUserInfo());
         KafkaConsumer<byte[], byte[]> requests = new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         KafkaProducer<byte[], byte[]> retriesAndDeadLetters = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
@@ -53,6 +44,7 @@ public final class DeliveryStage {
                         "segment-refiner/" + SegmentRefiner.version()),
                 new ConfluentAvroSerde<RefinerRequestRecord>(registry, RefinerRequestRecord.getClassSchema()).deserializer(),
                 meters);
+        engine.stopped().whenComplete((state, error) -> registry.close());
         engine.start();
         return engine;
     }

@@ -10,12 +10,12 @@ import io.segmentrefiner.embedded.EmbeddedKafkaBroker;
 import io.segmentrefiner.refiner.Contact;
 import io.segmentrefiner.segment.IncomingEvent;
 import io.segmentrefiner.segment.SegmentEvent;
+import io.segmentrefiner.segment.SegmentMessagePreparer;
 import io.segmentrefiner.segment.SegmentMessageReader;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -89,7 +89,6 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("Embedded Kafka broker on %s, in-memory schema registry, Refiner stand-in on %s%n",
                     broker.bootstrapServers(), refiner.url());
             out.flush();
-            Pipeline.createMissingTopics(config);
             try (Pipeline pipeline = Pipeline.start(config);
                  DeliveryEngine delivery = DeliveryStage.start(config, new SimpleMeterRegistry())) {
                 List<String> lines = sample();
@@ -117,16 +116,14 @@ final class DemoCommand implements Callable<Integer> {
     private int produce(AppConfig config, List<String> lines) throws Exception {
         SegmentMessageReader reader = new SegmentMessageReader(json);
         int events = 0;
-        Map<String, Object> settings = new TreeMap<>(config.producerProperties());
-        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        Map<String, Object> settings = config.producerProperties();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (String line : lines) {
                 byte[] value = line.getBytes(StandardCharsets.UTF_8);
                 List<IncomingEvent> incoming = reader.read(value);
                 events += incoming.size();
                 byte[] key = incoming.stream().filter(SegmentEvent.class::isInstance).map(SegmentEvent.class::cast)
-                        .map(event -> Contact.personOf(event).or(() -> event.text("anonymousId"))).flatMap(Optional::stream).findFirst()
+                        .map(event -> SegmentMessagePreparer.partitionKey(event, Contact::personOf)).flatMap(Optional::stream).findFirst()
                         .map(person -> person.getBytes(StandardCharsets.UTF_8)).orElse(null);
                 producer.send(new ProducerRecord<>(config.topics().input(), key, value)).get();
             }
@@ -144,10 +141,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Outcomes await(AppConfig config, Pipeline pipeline, RefinerStandIn refiner, int events, Duration timeout) {
-        Map<String, Object> settings = new TreeMap<>(config.consumerProperties());
+        Map<String, Object> settings = config.consumerProperties();
         settings.put(ConsumerConfig.GROUP_ID_CONFIG, "segment-refiner-demo-report");
-        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         Map<String, Integer> deadLettered = new TreeMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<byte[], byte[]> deadLetters = new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -34,7 +34,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -152,11 +151,7 @@ public final class ProduceCommand implements Callable<Integer> {
     }
 
     private static KafkaProducer<String, byte[]> producer(AppConfig settings) {
-        Map<String, Object> properties = new HashMap<>(settings.producerProperties());
-        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        // Sends are not transactional: a transactional.id meant for another client would make every send fail.
-        properties.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        Map<String, Object> properties = settings.producerProperties();
         properties.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "segment-refiner-produce");
         try {
             return new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());

@@ -20,7 +20,6 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -193,12 +192,8 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> consumerSettings(AppConfig settings) {
-        Map<String, Object> consumer = new HashMap<>(settings.consumerProperties());
+        Map<String, Object> consumer = settings.consumerProperties();
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(settings, checkpoint));
-        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // Translation writes dead letters in transactions: replay only what it committed.
-        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // Looking up an origin topic must not create it.
         consumer.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         consumer.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "segment-refiner-replay");
@@ -206,10 +201,7 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> producerSettings(AppConfig settings) {
-        Map<String, Object> producer = new HashMap<>(settings.producerProperties());
-        producer.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producer.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        Map<String, Object> producer = settings.producerProperties();
         producer.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "segment-refiner-replay");
         return producer;
     }

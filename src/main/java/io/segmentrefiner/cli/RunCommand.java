@@ -75,9 +75,10 @@ final class RunCommand implements Callable<Integer> {
         new JvmGcMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
-        Pipeline.createMissingTopics(settings);
         Pipeline pipeline = null;
-        if (running != Role.deliver) {
+        if (running == Role.deliver) {
+            Pipeline.createMissingTopics(settings); // Pipeline.start does it otherwise
+        } else {
             pipeline = Pipeline.start(settings);
             new KafkaStreamsMetrics(pipeline.streams()).bindTo(meters);
             out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",

@@ -82,6 +82,7 @@ public final class AppConfig {
             INGEST_ENABLED, INGEST_HOST, INGEST_PORT, INGEST_WRITE_KEYS);
     private static final Map<String, String> DEFAULTS = defaults();
     private static final Set<String> KNOWN_KEYS = knownKeys();
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
     private static final Set<String> SECRET_KEYS = Set.of(REFINER_API_KEY, BASIC_AUTH_USER_INFO, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO,
             INGEST_WRITE_KEYS);
     private static final List<String> KAFKA_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX,
@@ -132,7 +133,7 @@ public final class AppConfig {
         if (file.isPresent()) {
             values.putAll(readFile(file.get()));
         }
-        Set<String> candidates = new HashSet<>(knownKeys());
+        Set<String> candidates = new HashSet<>(KNOWN_KEYS);
         candidates.addAll(values.keySet());
         for (String key : candidates) {
             String variable = environmentVariable(key);
@@ -376,7 +377,7 @@ public final class AppConfig {
             if (text.toUpperCase(Locale.ROOT).startsWith("P")) {
                 return Duration.parse(text);
             }
-            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(text);
+            java.util.regex.Matcher matcher = DURATION.matcher(text);
             if (matcher.matches()) {
                 long amount = Long.parseLong(matcher.group(1));
                 return switch (matcher.group(2)) {
@@ -393,14 +394,31 @@ public final class AppConfig {
         throw new ConfigException(key, "'" + text + "' is not a duration (such as 250ms, 30s, 10m, 4h, 1d or PT4H)");
     }
 
-    /** The Kafka settings that a consumer takes. */
+    /**
+     * The settings of this project's plain consumers: the Kafka settings a consumer takes, reading only what
+     * translation committed (it writes in transactions), from the start when the group has no offset, committing
+     * by hand.
+     */
     public Map<String, Object> consumerProperties() {
-        return kafkaSettingsOf(ConsumerConfig.configNames());
+        Map<String, Object> consumer = kafkaSettingsOf(ConsumerConfig.configNames());
+        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumer.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return consumer;
     }
 
-    /** The Kafka settings that a producer takes. */
+    /**
+     * The settings of this project's plain producers: the Kafka settings a producer takes, acknowledged by all
+     * replicas and idempotent. Only Kafka Streams writes in transactions: a {@code transactional.id} meant for it
+     * would make every send of these producers fail.
+     */
     public Map<String, Object> producerProperties() {
-        return kafkaSettingsOf(ProducerConfig.configNames());
+        Map<String, Object> producer = kafkaSettingsOf(ProducerConfig.configNames());
+        producer.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producer.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        producer.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return producer;
     }
 
     private Map<String, Object> kafkaSettingsOf(Set<String> names) {

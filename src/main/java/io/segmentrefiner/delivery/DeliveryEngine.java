@@ -108,7 +108,7 @@ public final class DeliveryEngine implements AutoCloseable {
         this.api = api;
         this.requests = requests;
         this.throttle = new Throttle(settings.maxInFlight(), settings.ratePerSecond(), System.nanoTime());
-        this.metrics = new DeliveryMetrics(meters, this::inFlight, () -> unauthorizedNow() ? 1 : 0);
+        this.metrics = new DeliveryMetrics(meters, this::inFlight, () -> health.get() == DeliveryHealth.PAUSED_UNAUTHORIZED ? 1 : 0);
         this.pollThread = new Thread(this::pollLoop, "refiner-delivery");
     }
 
@@ -128,12 +128,6 @@ public final class DeliveryEngine implements AutoCloseable {
     private int inFlight() {
         synchronized (lock) {
             return throttle.inFlight();
-        }
-    }
-
-    private boolean unauthorizedNow() {
-        synchronized (lock) {
-            return unauthorized;
         }
     }
 
@@ -249,12 +243,13 @@ public final class DeliveryEngine implements AutoCloseable {
         synchronized (lock) {
             full = buffered >= bufferLimit();
         }
+        Set<TopicPartition> assigned = consumer.assignment();
         Set<TopicPartition> wanted = new HashSet<>(retryDue.keySet());
         if (full) {
-            wanted.addAll(consumer.assignment());
+            wanted.addAll(assigned);
         }
         Set<TopicPartition> paused = consumer.paused();
-        List<TopicPartition> toPause = wanted.stream().filter(p -> !paused.contains(p) && consumer.assignment().contains(p)).toList();
+        List<TopicPartition> toPause = wanted.stream().filter(p -> !paused.contains(p) && assigned.contains(p)).toList();
         List<TopicPartition> toResume = paused.stream().filter(p -> !wanted.contains(p)).toList();
         if (!toPause.isEmpty()) {
             consumer.pause(toPause);
@@ -402,9 +397,7 @@ public final class DeliveryEngine implements AutoCloseable {
         consumer.close();
         producer.close(Duration.ofSeconds(10));
         api.close();
-        health.compareAndSet(DeliveryHealth.RUNNING, DeliveryHealth.STOPPED);
-        health.compareAndSet(DeliveryHealth.PAUSED_UNAUTHORIZED, DeliveryHealth.STOPPED);
-        health.compareAndSet(DeliveryHealth.STARTING, DeliveryHealth.STOPPED);
+        health.updateAndGet(state -> state == DeliveryHealth.FAILED ? state : DeliveryHealth.STOPPED);
         stopped.complete(health.get());
     }
 

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /** The delivery's meters, on Micrometer: {@code refiner.delivery.*}. */
@@ -16,6 +18,7 @@ final class DeliveryMetrics {
     private final Counter retried;
     private final Counter throttled;
     private final Timer latency;
+    private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
 
     DeliveryMetrics(MeterRegistry registry, Supplier<Number> inFlight, Supplier<Number> paused) {
         this.registry = registry;
@@ -44,8 +47,8 @@ final class DeliveryMetrics {
     }
 
     void deadLettered(String reason) {
-        Counter.builder("refiner.delivery.dead.lettered").description("Requests dead-lettered by delivery")
-                .tag("reason", reason).register(registry).increment();
+        deadLettered.computeIfAbsent(reason, tag -> Counter.builder("refiner.delivery.dead.lettered")
+                .description("Requests dead-lettered by delivery").tag("reason", tag).register(registry)).increment();
     }
 
     void answered(Duration took) {

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -76,7 +77,7 @@ public final class HttpRefinerApi implements RefinerApi {
         http.execute(request, new FutureCallback<>() {
             @Override
             public void completed(SimpleHttpResponse response) {
-                String body = response.getBodyText() == null ? "" : response.getBodyText();
+                String body = Objects.requireNonNullElse(response.getBodyText(), "");
                 answer.complete(ApiResponse.of(response.getCode(), retryAfter(response.getFirstHeader(HttpHeaders.RETRY_AFTER)),
                         body.length() > BODY_LIMIT ? body.substring(0, BODY_LIMIT) + "..." : body));
             }

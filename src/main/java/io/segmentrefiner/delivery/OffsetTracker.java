@@ -44,10 +44,6 @@ final class OffsetTracker {
         doneAboveOpen.headSet(open.isEmpty() ? Long.MAX_VALUE : open.first()).clear();
     }
 
-    int openCount() {
-        return open.size();
-    }
-
     /** The offset to commit, or -1 when nothing was seen. */
     long committable() {
         return open.isEmpty() ? next : open.first();

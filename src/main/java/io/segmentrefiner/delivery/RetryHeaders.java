@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 
+import static io.segmentrefiner.deadletter.DeadLetterHeaders.text;
+
 /**
  * The headers of a request waiting on the retry topic: when it is due, what was tried, and where the request first
  * came from, so that a dead letter made after retries still names its origin on the requests topic.
@@ -74,10 +76,5 @@ final class RetryHeaders {
 
     private static void put(Headers headers, String name, String value) {
         headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static Optional<String> text(Headers headers, String name) {
-        Header header = headers.lastHeader(name);
-        return header == null ? Optional.empty() : Optional.of(new String(header.value(), StandardCharsets.UTF_8));
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentrefiner.refiner.Contact;
 import io.segmentrefiner.segment.SegmentEvent;
+import io.segmentrefiner.segment.SegmentMessagePreparer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,15 +60,12 @@ public final class IngestServer implements AutoCloseable {
     }
 
     /**
-     * @param producerSettings the Kafka settings of the producer (bootstrap servers, security)
+     * @param producerSettings the settings of the producer: AppConfig.producerProperties()
      * @param port             0 for any free port
      */
     public static IngestServer start(String host, int port, Set<String> writeKeys, String topic,
                                      Map<String, Object> producerSettings) throws Exception {
         Map<String, Object> settings = new HashMap<>(producerSettings);
-        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        settings.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         // Fail a call within seconds when the broker is away, so that the client hears 503 and retries.
         settings.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         settings.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
@@ -126,7 +124,7 @@ public final class IngestServer implements AutoCloseable {
                 for (TrackingRequest.Event event : events) {
                     byte[] value = event.bytes();
                     SegmentEvent segment = new SegmentEvent(event.json(), value);
-                    String key = Contact.personOf(segment).or(() -> segment.text("anonymousId")).orElse(segment.messageId().orElseThrow());
+                    String key = SegmentMessagePreparer.partitionKey(segment, Contact::personOf).orElseThrow();
                     sent.add(producer.send(new ProducerRecord<>(topic, key, value)));
                 }
                 long deadline = System.nanoTime() + ACKNOWLEDGEMENT_WAIT.toNanos();

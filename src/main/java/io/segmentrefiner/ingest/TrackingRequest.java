@@ -91,8 +91,6 @@ public final class TrackingRequest {
         JsonNode root;
         try {
             root = strict.readTree(content);
-        } catch (JacksonException e) {
-            return new Refused(400, "Invalid JSON");
         } catch (IOException e) {
             return new Refused(400, "Invalid JSON");
         }

@@ -31,6 +31,8 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
     private final Schema schema;
     private final SpecificDatumWriter<T> writer;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
+    // The writer's schema id per topic: registered once, not looked up for every record.
+    private final Map<String, Integer> writerIds = new ConcurrentHashMap<>();
 
     public ConfluentAvroSerde(SchemaRegistry registry, Schema schema) {
         this.registry = registry;
@@ -55,7 +57,7 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
     private byte[] serialize(String topic, T value) {
         int id;
         try {
-            id = registry.register(valueSubject(topic), schema);
+            id = writerIds.computeIfAbsent(topic, unseen -> registry.register(valueSubject(unseen), schema));
         } catch (SchemaRegistryException e) {
             throw new SerializationException("Cannot register the schema of " + topic + ": " + e.getMessage(), e);
         }

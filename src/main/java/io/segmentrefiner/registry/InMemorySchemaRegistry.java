@@ -16,7 +16,6 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
 
     private final Map<Schema, Integer> ids = new HashMap<>();
     private final Map<Integer, Schema> schemas = new HashMap<>();
-    private final Map<String, Map<Schema, Integer>> subjects = new HashMap<>();
 
     private InMemorySchemaRegistry() {
     }
@@ -32,13 +31,11 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
 
     @Override
     public synchronized int register(String subject, Schema schema) {
-        int id = ids.computeIfAbsent(schema, unseen -> {
+        return ids.computeIfAbsent(schema, unseen -> {
             int next = ids.size() + 1;
             schemas.put(next, schema);
             return next;
         });
-        subjects.computeIfAbsent(subject, name -> new HashMap<>()).put(schema, id);
-        return id;
     }
 
     @Override

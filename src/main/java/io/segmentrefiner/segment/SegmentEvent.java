@@ -1,14 +1,20 @@
 package io.segmentrefiner.segment;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** One Segment Spec event (identify, track, page, ...) as the JSON object Segment's libraries send. */
 public record SegmentEvent(ObjectNode json, byte[] source) implements IncomingEvent {
+
+    // The paths asked for are literals of the mapping and the filter: a small, fixed set, each compiled once.
+    private static final Map<String, JsonPointer> POINTERS = new ConcurrentHashMap<>();
 
     public Optional<String> messageId() {
         return text(json.get("messageId"));
@@ -25,7 +31,7 @@ public record SegmentEvent(ObjectNode json, byte[] source) implements IncomingEv
 
     /** The value at a dotted path such as {@code context.traits.email}, or a missing node. */
     public JsonNode at(String dottedPath) {
-        return json.at("/" + dottedPath.replace('.', '/'));
+        return json.at(POINTERS.computeIfAbsent(dottedPath, path -> JsonPointer.compile("/" + path.replace('.', '/'))));
     }
 
     /** The object at a dotted path, or empty when the path holds anything else. */

@@ -72,12 +72,17 @@ public final class SegmentMessagePreparer {
         return prepared;
     }
 
+    /**
+     * The partition key of an event: who it is about (as {@code person} finds it), else its {@code anonymousId}, else
+     * its {@code messageId}; empty only for an event with none of them.
+     */
+    public static Optional<String> partitionKey(SegmentEvent event, Function<SegmentEvent, Optional<String>> person) {
+        return person.apply(event).or(() -> event.text("anonymousId")).or(event::messageId);
+    }
+
     private Ready ready(SegmentEvent event) {
         SegmentEvent complete = complete(event);
-        String key = person.apply(complete)
-                .or(() -> complete.text("anonymousId"))
-                .orElseGet(() -> complete.messageId().orElseThrow());
-        return new Ready(key, complete.source());
+        return new Ready(partitionKey(complete, person).orElseThrow(), complete.source());
     }
 
     /** The event with a {@code messageId} and a {@code receivedAt}; the same event, bytes unchanged, when it has both. */

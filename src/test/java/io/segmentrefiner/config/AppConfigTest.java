@@ -78,6 +78,18 @@ class AppConfigTest {
     }
 
     @Test
+    void plainClientsAreIdempotentReadCommittedAndNeverTransactional() {
+        AppConfig config = AppConfig.of(Map.of("bootstrap.servers", "b:9092", "transactional.id", "meant-for-streams",
+                "acks", "1", "isolation.level", "read_uncommitted", "linger.ms", "20"));
+
+        Map<String, Object> producer = config.producerProperties();
+        assertThat(producer).containsEntry("acks", "all").containsEntry("enable.idempotence", true)
+                .containsEntry("linger.ms", "20").containsEntry("bootstrap.servers", "b:9092").doesNotContainKey("transactional.id");
+        assertThat(config.consumerProperties()).containsEntry("isolation.level", "read_committed")
+                .containsEntry("enable.auto.commit", false).containsEntry("auto.offset.reset", "earliest");
+    }
+
+    @Test
     void staticMembershipIsAGroupInstanceIdPlainOrUnderAConsumerPrefix() {
         assertThat(AppConfig.of(Map.of()).staticMembership()).isFalse();
         assertThat(AppConfig.of(Map.of("group.instance.id", "refiner-0")).staticMembership()).isTrue();
