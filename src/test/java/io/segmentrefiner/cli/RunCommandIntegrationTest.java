@@ -100,7 +100,6 @@ class RunCommandIntegrationTest {
                 new StringDeserializer(), new ByteArrayDeserializer());
         assertThat(requests).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("u-1", "u-2");
         ConsumerRecord<String, byte[]> request = requests.stream().filter(r -> r.key().equals("u-1")).findFirst().orElseThrow();
-        assertThat(request.key()).isEqualTo("u-1");
         assertThat(request.value()[0]).as("Confluent magic byte").isZero();
         RefinerRequestRecord decoded = new SpecificDatumReader<>(RefinerRequestRecord.class)
                 .read(null, DecoderFactory.get().binaryDecoder(request.value(), 5, request.value().length - 5, null));
@@ -111,7 +110,6 @@ class RunCommandIntegrationTest {
         assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.REASON)).contains("MISSING_IDENTITY");
 
         int exit = app.stop(Duration.ofSeconds(45));
-        assertThat(app.isAlive()).isFalse();
         assertThat(exit).as("ended by SIGTERM after a clean close, not killed").isEqualTo(143);
         assertThat(app.logText()).contains("Streams client stopped completely");
 

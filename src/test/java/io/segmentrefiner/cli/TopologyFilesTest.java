@@ -5,6 +5,7 @@ import io.segmentrefiner.registry.InMemorySchemaRegistry;
 import io.segmentrefiner.topology.TopicDeclaration;
 import io.segmentrefiner.topology.TopologyDiagram;
 import org.apache.kafka.streams.TopologyDescription;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -66,6 +67,8 @@ class TopologyFilesTest {
         if (UPDATE) {
             Files.createDirectories(FOLDER);
             Files.writeString(path, generated);
+            // Nothing was checked: the run shows as skipped, not as passed.
+            Assumptions.abort("wrote topology/" + file);
         }
         assertThat(path).as("topology/%s is generated; run mvn test -Dtest=TopologyFilesTest -Dtopology.update=true", file).exists();
         assertThat(Files.readString(path))

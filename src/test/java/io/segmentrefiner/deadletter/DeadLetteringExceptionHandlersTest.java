@@ -3,6 +3,7 @@ package io.segmentrefiner.deadletter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.refiner.MappingSettings;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
@@ -51,7 +52,7 @@ class DeadLetteringExceptionHandlersTest {
 
     private TestInputTopic<byte[], byte[]> start(Topology topology) {
         Properties properties = AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")).streamsProperties();
-        properties.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/ttd-handlers-" + ProcessHandle.current().pid());
+        properties.put(StreamsConfig.STATE_DIR_CONFIG, RealInfrastructure.workDir("ttd-handlers").toString());
         driver = new TopologyTestDriver(topology, properties);
         return driver.createInputTopic("segment.events", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
     }

@@ -78,7 +78,7 @@ class HttpRefinerApiTest {
 
         assertThat(response.status()).isZero();
         assertThat(response.failure()).isPresent();
-        assertThat(stub.received()).hasSize(1).as("HttpClient's own retries are off");
+        assertThat(stub.received()).as("HttpClient's own retries are off").hasSize(1);
     }
 
     @Test

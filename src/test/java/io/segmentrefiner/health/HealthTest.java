@@ -3,6 +3,7 @@ package io.segmentrefiner.health;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.cli.Pipeline;
 import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class HealthTest {
     void aStreamThatIsNotRunningIsNotReadyButLiveAndTheGaugeSaysSo() {
         AppConfig config = AppConfig.of(Map.of(AppConfig.BOOTSTRAP_SERVERS, "127.0.0.1:1"));
         Properties properties = config.streamsProperties();
-        properties.put("state.dir", System.getProperty("java.io.tmpdir") + "/health-test-" + ProcessHandle.current().pid());
+        properties.put("state.dir", RealInfrastructure.workDir("health-test").toString());
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (KafkaStreams streams = new KafkaStreams(Pipeline.topology(config, InMemorySchemaRegistry.scope("health-test")), properties)) {
             Health health = new Health(Optional.of(streams), Optional.empty(), () -> true, meters);

@@ -1,9 +1,7 @@
 package io.segmentrefiner.refiner;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentrefiner.refiner.Outcome.Rejected;
 import io.segmentrefiner.refiner.Outcome.Skipped;
 import io.segmentrefiner.refiner.Outcome.Translated;
@@ -16,12 +14,12 @@ import java.util.List;
 import java.util.Optional;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.segmentrefiner.refiner.MappingAssertions.JSON;
 import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class EventTranslatorTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EventTranslator defaults = new EventTranslator(new ObjectMapper(), MappingSettings.DEFAULTS);
 
@@ -370,19 +368,11 @@ class EventTranslatorTest {
     }
 
     private static Rejected onlyRejected(List<Outcome> outcomes, Reason reason) {
-        Outcome outcome = only(outcomes);
-        assertThat(outcome).isInstanceOf(Rejected.class);
-        Rejected rejected = (Rejected) outcome;
-        assertThat(rejected.reason()).isEqualTo(reason);
-        return rejected;
+        return MappingAssertions.rejected(only(outcomes), reason);
     }
 
     private static Skipped onlySkipped(List<Outcome> outcomes, Reason reason) {
-        Outcome outcome = only(outcomes);
-        assertThat(outcome).isInstanceOf(Skipped.class);
-        Skipped skipped = (Skipped) outcome;
-        assertThat(skipped.reason()).isEqualTo(reason);
-        return skipped;
+        return MappingAssertions.skipped(only(outcomes), reason);
     }
 
 }

@@ -1,8 +1,5 @@
 package io.segmentrefiner.refiner;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentrefiner.refiner.Outcome.Rejected;
 import io.segmentrefiner.refiner.Outcome.Translated;
@@ -10,12 +7,10 @@ import io.segmentrefiner.segment.CallType;
 import io.segmentrefiner.segment.SegmentEvent;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
 import static io.segmentrefiner.refiner.MappingAssertions.event;
+import static io.segmentrefiner.refiner.MappingAssertions.rejected;
 import static io.segmentrefiner.refiner.MappingAssertions.translated;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -196,8 +191,7 @@ class IdentifyMapperTest {
                 {"type": "identify", "messageId": "m-1", "properties": {"email": "p@example.com"}}
                 """));
 
-        assertThat(outcome).isInstanceOf(Rejected.class);
-        assertThat(((Rejected) outcome).reason()).isEqualTo(Reason.MISSING_IDENTITY);
+        rejected(outcome, Reason.MISSING_IDENTITY);
     }
 
     @Test
@@ -206,8 +200,7 @@ class IdentifyMapperTest {
                 {"type": "identify", "anonymousId": "507f191e810c19729de860ea", "traits": {"plan": "pro"}}
                 """));
 
-        assertThat(outcome).isInstanceOf(Rejected.class);
-        assertThat(((Rejected) outcome).reason()).isEqualTo(Reason.MISSING_IDENTITY);
+        rejected(outcome, Reason.MISSING_IDENTITY);
     }
 
     @Test
@@ -217,8 +210,7 @@ class IdentifyMapperTest {
                  "context": {"traits": {"userId": "", "id": " ", "email": "  "}}}
                 """));
 
-        assertThat(outcome).isInstanceOf(Rejected.class);
-        assertThat(((Rejected) outcome).reason()).isEqualTo(Reason.MISSING_IDENTITY);
+        rejected(outcome, Reason.MISSING_IDENTITY);
     }
 
     @Test
@@ -229,9 +221,7 @@ class IdentifyMapperTest {
 
         Outcome outcome = mapper.map(event);
 
-        assertThat(outcome).isInstanceOf(Rejected.class);
-        Rejected rejected = (Rejected) outcome;
-        assertThat(rejected.reason()).isEqualTo(Reason.MISSING_IDENTITY);
+        Rejected rejected = rejected(outcome, Reason.MISSING_IDENTITY);
         assertThat(rejected.messageId()).contains("m-42");
         assertThat(rejected.source()).isEqualTo(event.source());
     }

@@ -1,21 +1,15 @@
 package io.segmentrefiner.refiner;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentrefiner.refiner.Outcome.Rejected;
 import io.segmentrefiner.refiner.Outcome.Translated;
 import io.segmentrefiner.segment.CallType;
 import io.segmentrefiner.segment.SegmentEvent;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
 import static io.segmentrefiner.refiner.MappingAssertions.event;
+import static io.segmentrefiner.refiner.MappingAssertions.rejected;
 import static io.segmentrefiner.refiner.MappingAssertions.translated;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -170,9 +164,7 @@ class PageMapperTest {
 
         Outcome outcome = named.map(event);
 
-        assertThat(outcome).isInstanceOf(Rejected.class);
-        Rejected rejected = (Rejected) outcome;
-        assertThat(rejected.reason()).isEqualTo(Reason.MISSING_IDENTITY);
+        Rejected rejected = rejected(outcome, Reason.MISSING_IDENTITY);
         assertThat(rejected.messageId()).contains("m-p");
         assertThat(rejected.source()).isEqualTo(event.source());
     }

@@ -1,7 +1,5 @@
 package io.segmentrefiner.refiner;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentrefiner.refiner.Outcome.Accepted;
 import io.segmentrefiner.refiner.Outcome.Rejected;
 import io.segmentrefiner.refiner.Outcome.Skipped;
@@ -13,8 +11,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static io.segmentrefiner.refiner.MappingAssertions.event;

@@ -1,19 +1,12 @@
 package io.segmentrefiner.refiner;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentrefiner.refiner.Outcome.Rejected;
 import io.segmentrefiner.refiner.Outcome.Translated;
 import io.segmentrefiner.segment.CallType;
 import io.segmentrefiner.segment.SegmentEvent;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
 import static io.segmentrefiner.refiner.MappingAssertions.event;
 import static io.segmentrefiner.refiner.MappingAssertions.rejected;

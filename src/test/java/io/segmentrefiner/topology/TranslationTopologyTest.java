@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
+import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.refiner.MappingSettings;
 import io.segmentrefiner.refiner.PageEventNaming;
 import io.segmentrefiner.refiner.AttributeRenames;
@@ -58,7 +59,7 @@ class TranslationTopologyTest {
         StreamsBuilder builder = new StreamsBuilder();
         TranslationTopology.build(builder, TopicNames.DEFAULTS, mapping, serde, json);
         Properties properties = AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")).streamsProperties();
-        properties.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/ttd-" + ProcessHandle.current().pid());
+        properties.put(StreamsConfig.STATE_DIR_CONFIG, RealInfrastructure.workDir("ttd").toString());
         driver = new TopologyTestDriver(builder.build(), properties);
         input = driver.createInputTopic("segment.events", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), RECORD_TIME, java.time.Duration.ZERO);
         requests = driver.createOutputTopic("refiner.requests", Serdes.String().deserializer(), serde.deserializer());
