@@ -25,11 +25,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,11 +44,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Sends Segment messages from JSON-lines files (or standard input) to the input topic, keyed by contact, with an
  * idempotent producer, and waits for every acknowledgement before it prints {@code sent N, refused N, in S.S s}.
  * <p>
- * Exit status: 0 when every valid event was sent, even if some lines were not JSON objects (those are reported on
- * standard error, counted as refused, and skipped); 1 when the broker refused any record; 2 for a bad setting or
- * a FILE that cannot be read. A refusal that concerns one record alone (too large, invalid) does not stop the
- * others; any other refusal (no broker, no topic, not authorized) stops reading, since every later record would
- * fail the same way after waiting {@code max.block.ms}.
+ * Exit status: 0 when every valid event was sent, even if some lines were not JSON objects or not UTF-8 (those are
+ * reported on standard error with their place, counted as refused, and skipped); 1 when the broker refused any
+ * record; 2 for a bad setting or a FILE that cannot be read. A refusal that concerns one record alone (too large,
+ * invalid) does not stop the others; any other refusal (no broker, no topic, not authorized) stops reading, since
+ * every later record would fail the same way after waiting {@code max.block.ms}.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Send Segment messages (one JSON document a line, from FILEs or standard input) to the input topic, keyed by contact.")
@@ -110,15 +107,13 @@ public final class ProduceCommand implements Callable<Integer> {
     /** Sends the events of one source's lines; false when the broker refuses records and reading should stop. */
     private static boolean sendLines(Source source, SegmentMessagePreparer preparer, KafkaProducer<String, byte[]> producer,
                                      String topic, Tally tally, Progress progress) throws IOException {
-        try (BufferedReader lines = source.open()) {
-            long number = 0;
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                number++;
+        try (JsonLines lines = JsonLines.open(source.file())) {
+            for (JsonLines.Line line = lines.next(); line != null; line = lines.next()) {
                 if (line.isBlank()) {
                     continue;
                 }
-                String where = source.name() + ":" + number;
-                for (Prepared prepared : preparer.prepare(line.getBytes(StandardCharsets.UTF_8))) {
+                String where = source.name() + ":" + line.number();
+                for (Prepared prepared : preparer.prepare(line.bytes())) {
                     if (prepared instanceof Refused refused) {
                         tally.badLine(where, refused.problem());
                     } else if (prepared instanceof Ready ready) {
@@ -143,11 +138,6 @@ public final class ProduceCommand implements Callable<Integer> {
 
     /** A file, or standard input when {@code file} is null; {@code name} is what messages about its lines show. */
     private record Source(String name, Path file) {
-        BufferedReader open() throws IOException {
-            return file == null
-                    ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                    : Files.newBufferedReader(file, StandardCharsets.UTF_8);
-        }
     }
 
     private static KafkaProducer<String, byte[]> producer(AppConfig settings) {

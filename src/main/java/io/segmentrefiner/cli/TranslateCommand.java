@@ -6,13 +6,11 @@ import io.segmentrefiner.refiner.EventTranslator;
 import io.segmentrefiner.refiner.Outcome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -38,15 +36,16 @@ final class TranslateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ObjectMapper json = new ObjectMapper();
         EventTranslator translator = new EventTranslator(json, config.load().mapping());
+        if (file != null && (!Files.isReadable(file) || Files.isDirectory(file))) {
+            throw new ParameterException(spec.commandLine(), "Cannot read " + file);
+        }
         PrintWriter out = spec.commandLine().getOut();
-        try (BufferedReader lines = file == null
-                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        try (JsonLines lines = JsonLines.open(file)) {
+            for (JsonLines.Line line = lines.next(); line != null; line = lines.next()) {
                 if (line.isBlank()) {
                     continue;
                 }
-                for (Outcome outcome : translator.translate(line.getBytes(StandardCharsets.UTF_8))) {
+                for (Outcome outcome : translator.translate(line.bytes())) {
                     out.println(json.writeValueAsString(describe(json, outcome)));
                 }
             }

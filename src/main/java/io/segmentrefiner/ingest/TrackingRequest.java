@@ -7,11 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segmentrefiner.segment.Utf8;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -28,8 +31,9 @@ import java.util.zip.GZIPInputStream;
 /**
  * One call to Segment's HTTP Tracking API, checked and turned into the events to write, as Segment's own servers
  * do: the write key (HTTP Basic user, or {@code writeKey} in the body), the size limits (32 KB a call, 500 KB a
- * batch), gzip, and the fields Segment fills in ({@code type} from the path, {@code messageId}, {@code receivedAt},
- * and {@code timestamp} corrected for the client's clock when it sent {@code sentAt}). A pure function of the request.
+ * batch), gzip, UTF-8, and the fields Segment fills in ({@code type} from the path, {@code messageId},
+ * {@code receivedAt}, and {@code timestamp} corrected for the client's clock when it sent {@code sentAt}). A pure
+ * function of the request.
  */
 public final class TrackingRequest {
 
@@ -87,6 +91,17 @@ public final class TrackingRequest {
         }
         if (content.length > limit) {
             return new Refused(413, (batch ? "A batch" : "A call") + " may be " + limit / 1024 + " KB at most");
+        }
+        // JSON is UTF-8 (RFC 8259); Jackson alone would read overlong forms and encoded surrogates as characters, and
+        // take a body with a NUL in its first two bytes for UTF-16 or UTF-32.
+        int malformed = Utf8.firstMalformedByte(content);
+        if (malformed >= 0) {
+            return new Refused(400, "Invalid JSON: the body is not UTF-8 (a malformed byte sequence at byte " + malformed + ")");
+        }
+        for (int i = 0; i < Math.min(2, content.length); i++) {
+            if (content[i] == 0) {
+                return new Refused(400, "Invalid JSON: a NUL byte at byte " + i + " (JSON is UTF-8, not UTF-16 or UTF-32)");
+            }
         }
         JsonNode root;
         try {
@@ -165,10 +180,22 @@ public final class TrackingRequest {
         clientTimestamp.ifPresent(timestamp -> event.put("originalTimestamp", event.get("timestamp").asText()));
         Instant timestamp = clientTimestamp
                 // The client's clock may be off: keep the interval between its event and its send, on our clock.
-                .map(client -> sentAt.map(sent -> receivedAt.minus(java.time.Duration.between(client, sent))).orElse(client))
+                .map(client -> sentAt.flatMap(sent -> onOurClock(client, sent, receivedAt)).orElse(client))
                 .orElse(receivedAt);
         event.put("timestamp", ISO_MILLIS.format(timestamp));
         sentAt.ifPresent(sent -> event.put("sentAt", ISO_MILLIS.format(sent)));
+    }
+
+    /**
+     * {@code receivedAt - (sentAt - timestamp)}; empty when that is beyond the dates an {@link Instant} holds, as for a
+     * timestamp and a sentAt at opposite ends of them (the client's clock is then of no use).
+     */
+    private static Optional<Instant> onOurClock(Instant clientTimestamp, Instant sentAt, Instant receivedAt) {
+        try {
+            return Optional.of(receivedAt.minus(Duration.between(clientTimestamp, sentAt)));
+        } catch (DateTimeException | ArithmeticException beyondTheRange) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<String> writeKey(Optional<String> authorization) {

@@ -15,6 +15,8 @@ public record SegmentEvent(ObjectNode json, byte[] source) implements IncomingEv
 
     // The paths asked for are literals of the mapping and the filter: a small, fixed set, each compiled once.
     private static final Map<String, JsonPointer> POINTERS = new ConcurrentHashMap<>();
+    private static final Instant EARLIEST_MILLISECOND = Instant.ofEpochMilli(Long.MIN_VALUE);
+    private static final Instant LATEST_MILLISECOND = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     public Optional<String> messageId() {
         return text(json.get("messageId"));
@@ -25,6 +27,7 @@ public record SegmentEvent(ObjectNode json, byte[] source) implements IncomingEv
         return text(json.get("type"));
     }
 
+    /** The {@code receivedAt} when it is an ISO-8601 date-time with an offset, within what epoch milliseconds hold. */
     public Optional<Instant> receivedAt() {
         return text(json.get("receivedAt")).flatMap(SegmentEvent::instant);
     }
@@ -40,7 +43,10 @@ public record SegmentEvent(ObjectNode json, byte[] source) implements IncomingEv
         return node instanceof ObjectNode object ? Optional.of(object) : Optional.empty();
     }
 
-    /** The non-blank text at a dotted path; numbers become their decimal text. */
+    /**
+     * The non-blank text at a dotted path; numbers become their decimal text, except one too large for a double,
+     * which is passed over like a boolean.
+     */
     public Optional<String> text(String dottedPath) {
         return text(at(dottedPath));
     }
@@ -52,17 +58,26 @@ public record SegmentEvent(ObjectNode json, byte[] source) implements IncomingEv
         if (node.isTextual() && !node.asText().isBlank()) {
             return Optional.of(node.asText());
         }
-        if (node.isNumber()) {
-            return Optional.of(node.isIntegralNumber() ? node.bigIntegerValue().toString() : node.decimalValue().toPlainString());
+        if (node.isIntegralNumber()) {
+            return Optional.of(node.bigIntegerValue().toString());
+        }
+        // A number too large for a double, such as 1e999, reads as infinity: it has no decimal text.
+        if (node.isNumber() && Double.isFinite(node.doubleValue())) {
+            return Optional.of(node.decimalValue().toPlainString());
         }
         return Optional.empty();
     }
 
     private static Optional<Instant> instant(String text) {
         try {
-            return Optional.of(java.time.OffsetDateTime.parse(text).toInstant());
+            return Optional.of(java.time.OffsetDateTime.parse(text).toInstant()).filter(SegmentEvent::inMillisecondRange);
         } catch (DateTimeParseException notIso) {
             return Optional.empty();
         }
+    }
+
+    /** Whether the request record (Avro {@code timestamp-millis}, a long) can hold it: not so for {@code +999999999-12-31T23:59:59Z}. */
+    private static boolean inMillisecondRange(Instant instant) {
+        return !instant.isBefore(EARLIEST_MILLISECOND) && !instant.isAfter(LATEST_MILLISECOND);
     }
 }

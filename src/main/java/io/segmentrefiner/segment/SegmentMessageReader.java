@@ -14,6 +14,11 @@ import java.util.Map;
 /**
  * Reads the value of one input record into the events it holds: one event, or every event of a Segment batch
  * envelope ({@code {"batch": [...], "context": ..., "integrations": ...}}) in order.
+ * <p>
+ * JSON is UTF-8 (RFC 8259): bytes that are not well-formed UTF-8 make the whole record unreadable, before Jackson,
+ * which would decode some of them (overlong forms, encoded surrogates) as characters. So does a NUL in the first two
+ * bytes, on which Jackson would take the record for UTF-16 or UTF-32 and read it, although the same text with one
+ * non-ASCII character would fail the UTF-8 check.
  */
 public final class SegmentMessageReader {
 
@@ -27,6 +32,16 @@ public final class SegmentMessageReader {
     }
 
     public List<IncomingEvent> read(byte[] value) {
+        if (value != null) {
+            int malformed = Utf8.firstMalformedByte(value);
+            if (malformed >= 0) {
+                return List.of(new UnreadableEvent(value, "not UTF-8: a malformed byte sequence at byte " + malformed));
+            }
+            int nul = leadingNul(value);
+            if (nul >= 0) {
+                return List.of(new UnreadableEvent(value, "not JSON: a NUL byte at byte " + nul + " (JSON is UTF-8, not UTF-16 or UTF-32)"));
+            }
+        }
         JsonNode root;
         try {
             root = value == null ? null : strictReader.readTree(value);
@@ -43,6 +58,16 @@ public final class SegmentMessageReader {
             return unfold(object);
         }
         return List.of(new SegmentEvent(object, value));
+    }
+
+    /** Where a NUL is in the first two bytes, the ones Jackson looks at to tell UTF-16 and UTF-32; -1 when none is. */
+    private static int leadingNul(byte[] value) {
+        for (int i = 0; i < Math.min(2, value.length); i++) {
+            if (value[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean isBatchEnvelope(ObjectNode object) {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -97,6 +98,30 @@ class ProduceIntegrationTest {
                 .contains(events + ":6: a JSON string, not an object")
                 .doesNotContain(events + ":4:");
         assertThat(messageIds(read(topic, 3))).containsExactlyInAnyOrder("m-1", "m-3", "m-5");
+    }
+
+    @Test
+    void reportsTheLinesThatAreNotUtf8WithTheirLineNumbersAndSendsTheOthers() throws Exception {
+        // JSON around the bad bytes: C3 then '(' on line 2, an overlong '/' (C0 AF, which Jackson alone reads) on line 5.
+        String before = "{\"type\":\"track\",\"messageId\":\"bad\",\"userId\":\"u-1\",\"event\":\"";
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(utf8("{\"type\":\"track\",\"messageId\":\"m-1\",\"userId\":\"u-1\",\"event\":\"E\"}\n"));
+        file.writeBytes(utf8(before));
+        file.writeBytes(new byte[]{(byte) 0xC3, 0x28});
+        file.writeBytes(utf8("\"}\n{\"type\":\"track\",\"messageId\":\"m-3\",\"userId\":\"u-1\",\"event\":\"E\"}\n\n"));
+        file.writeBytes(utf8(before));
+        file.writeBytes(new byte[]{(byte) 0xC0, (byte) 0xAF});
+        file.writeBytes(utf8("\"}\r\n{\"type\":\"track\",\"messageId\":\"m-6\",\"userId\":\"u-1\",\"event\":\"E\"}\r\n"));
+        Path events = Files.write(dir.resolve("events.jsonl"), file.toByteArray());
+
+        assertThat(produce(events.toString())).as(err.toString()).isZero();
+
+        assertThat(out.toString().strip()).matches(summary(3, 2));
+        assertThat(err.toString())
+                .contains(events + ":2: not UTF-8: a malformed byte sequence at byte " + before.length() + "\n")
+                .contains(events + ":5: not UTF-8: a malformed byte sequence at byte " + before.length() + "\n")
+                .doesNotContain(events + ":4:", "Exception", "\tat ");
+        assertThat(messageIds(read(topic, 3))).containsExactly("m-1", "m-3", "m-6");
     }
 
     // --- keys ---
@@ -309,6 +334,10 @@ class ProduceIntegrationTest {
         admin.createTopics(List.of(new NewTopic(name, PARTITIONS, (short) 1).configs(configs))).all().get();
         topics.add(name);
         return name;
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private Path write(String name, String text) {

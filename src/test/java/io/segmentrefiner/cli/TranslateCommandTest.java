@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,6 +33,15 @@ class TranslateCommandTest {
         commandLine.setOut(new PrintWriter(out));
         commandLine.setErr(new PrintWriter(err));
         return commandLine.execute(args);
+    }
+
+    /** Strings as UTF-8, and byte arrays as they are, one after the other. */
+    private static byte[] concat(Object... parts) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (Object part : parts) {
+            bytes.writeBytes(part instanceof byte[] raw ? raw : ((String) part).getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
     }
 
     private List<JsonNode> lines() throws Exception {
@@ -88,6 +98,64 @@ class TranslateCommandTest {
         }
 
         assertThat(lines().get(0).at("/request/body/event").asText()).isEqualTo("Viewed Pricing Page");
+    }
+
+    // Three lines that are JSON but not UTF-8, between two valid ones: C3 then '(' (not a continuation byte), FF
+    // (never in UTF-8), and an overlong '/' (C0 AF, which Jackson alone reads as '/').
+    private static final String BAD_PREFIX = "{\"type\":\"track\",\"messageId\":\"bad\",\"userId\":\"u-1\",\"event\":\"";
+    private static final byte[] MIXED = concat(
+            "{\"type\":\"track\",\"messageId\":\"m-1\",\"userId\":\"u-1\",\"event\":\"Before\"}\n",
+            BAD_PREFIX, new byte[]{(byte) 0xC3, 0x28}, "\"}\n",
+            BAD_PREFIX, new byte[]{(byte) 0xFF}, "\"}\n",
+            BAD_PREFIX, new byte[]{(byte) 0xC0, (byte) 0xAF}, "\"}\r\n",
+            "{\"type\":\"track\",\"messageId\":\"m-2\",\"userId\":\"u-1\",\"event\":\"After\"}\n");
+
+    @Test
+    void aLineThatIsNotUtf8IsOneRejectedOutcomeAndTheRestOfTheFileIsTranslated() throws Exception {
+        Path events = Files.write(dir.resolve("events.jsonl"), MIXED);
+
+        assertThat(run("translate", events.toString())).as(err.toString()).isZero();
+
+        assertTheMixedLinesWereTranslated();
+    }
+
+    @Test
+    void aLineThatIsNotUtf8IsOneRejectedOutcomeOnStandardInputToo() throws Exception {
+        InputStream stdin = System.in;
+        int status;
+        try {
+            System.setIn(new ByteArrayInputStream(MIXED));
+            status = run("translate");
+        } finally {
+            System.setIn(stdin);
+        }
+
+        assertThat(status).as(err.toString()).isZero();
+        assertTheMixedLinesWereTranslated();
+    }
+
+    private void assertTheMixedLinesWereTranslated() throws Exception {
+        List<JsonNode> lines = lines();
+        assertThat(lines).hasSize(5);
+        assertThat(lines.get(0).get("messageId").asText()).isEqualTo("m-1");
+        assertThat(lines.get(0).get("outcome").asText()).isEqualTo("request");
+        String rejected = """
+                {"messageId":null,"outcome":"rejected","reason":"INVALID_JSON",
+                 "message":"The record value is not UTF-8: a malformed byte sequence at byte %d."}""".formatted(BAD_PREFIX.length());
+        assertThat(lines.subList(1, 4)).containsExactly(json.readTree(rejected), json.readTree(rejected), json.readTree(rejected));
+        assertThat(lines.get(4).get("messageId").asText()).isEqualTo("m-2");
+        assertThat(lines.get(4).get("outcome").asText()).isEqualTo("request");
+        assertThat(err.toString()).doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void aFileThatCannotBeReadEndsWithStatusTwoAndNoStackTrace() {
+        assertThat(run("translate", dir.resolve("none.jsonl").toString())).isEqualTo(2);
+        assertThat(run("translate", dir.toString())).isEqualTo(2);
+
+        assertThat(err.toString()).contains("Cannot read " + dir.resolve("none.jsonl")).contains("Cannot read " + dir)
+                .doesNotContain("Exception", "\tat ");
+        assertThat(out.toString()).isEmpty();
     }
 
     @Test

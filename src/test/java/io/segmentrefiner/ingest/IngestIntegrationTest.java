@@ -106,6 +106,32 @@ class IngestIntegrationTest {
     }
 
     @Test
+    void aBodyThatIsNotUtf8Is400AndReachesNothing(KafkaBrokerProcess broker) throws Exception {
+        String topic = start(broker);
+        // An overlong '/' (C0 AF) in a track call Jackson alone would read; then C3 '(' in a batch.
+        ByteArrayOutputStream call = new ByteArrayOutputStream();
+        call.writeBytes("{\"userId\":\"u-1\",\"event\":\"a".getBytes(StandardCharsets.UTF_8));
+        call.writeBytes(new byte[]{(byte) 0xC0, (byte) 0xAF});
+        call.writeBytes("b\"}".getBytes(StandardCharsets.UTF_8));
+        ByteArrayOutputStream batch = new ByteArrayOutputStream();
+        batch.writeBytes("{\"batch\":[{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"".getBytes(StandardCharsets.UTF_8));
+        batch.writeBytes(new byte[]{(byte) 0xC3, 0x28});
+        batch.writeBytes("\"}]}".getBytes(StandardCharsets.UTF_8));
+
+        HttpResponse<String> plain = post("/v1/track", WRITE_KEY, call.toByteArray(), false);
+        HttpResponse<String> zipped = post("/v1/track", WRITE_KEY, gzip(call.toByteArray()), true);
+        HttpResponse<String> inABatch = post("/v1/batch", WRITE_KEY, batch.toByteArray(), false);
+
+        for (HttpResponse<String> response : List.of(plain, zipped, inABatch)) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+            assertThat(response.body()).contains("\"success\":false").contains("Invalid JSON: the body is not UTF-8 (a malformed byte sequence at byte ");
+        }
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), topic)).as("records written").isZero();
+        assertThat(post("/v1/track", WRITE_KEY, "{\"userId\":\"u-1\",\"event\":\"a/b\"}").statusCode()).isEqualTo(200);
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), topic)).as("records written, once acknowledged").isEqualTo(1);
+    }
+
+    @Test
     void theBrokerAwayIs503AndBackIs200(KafkaBrokerProcess sharedBroker) throws Exception {
         ownBroker = KafkaBrokerProcess.start(RealInfrastructure.workDir("ingest-outage"));
         start(ownBroker);
@@ -121,9 +147,13 @@ class IngestIntegrationTest {
     }
 
     private static byte[] gzip(String text) throws Exception {
+        return gzip(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] gzip(byte[] bytes) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream zip = new GZIPOutputStream(out)) {
-            zip.write(text.getBytes(StandardCharsets.UTF_8));
+            zip.write(bytes);
         }
         return out.toByteArray();
     }

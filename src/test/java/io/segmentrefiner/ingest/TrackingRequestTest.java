@@ -11,9 +11,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -79,6 +81,37 @@ class TrackingRequestTest {
         refused(post("/v1/track", BASIC, "{\"userId\":\"u\"} trailing"), 400);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"c328", "ff", "c0af", "eda080", "f4908080", "e282"})
+    void aBodyThatIsNotUtf8Is400PlainGzippedOrAsABatch(String hex) throws IOException {
+        // Valid JSON around the bad bytes: Jackson alone reads the overlong '/' (C0 AF) and the surrogate (ED A0 80).
+        byte[] bad = HexFormat.of().parseHex(hex);
+        byte[] call = concat("{\"userId\":\"u\",\"event\":\"", bad, "\"}");
+        byte[] batch = concat("{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\"},"
+                + "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"", bad, "\"}]}");
+        String expected = "Invalid JSON: the body is not UTF-8 (a malformed byte sequence at byte %d)";
+
+        Refused plain = refused(tracking.handle("/v1/track", BASIC, Optional.empty(), call, NOW), 400);
+        Refused zipped = refused(tracking.handle("/v1/track", BASIC, Optional.of("gzip"), gzip(call), NOW), 400);
+        Refused inABatch = refused(tracking.handle("/v1/batch", BASIC, Optional.empty(), batch, NOW), 400);
+
+        int at = "{\"userId\":\"u\",\"event\":\"".length();
+        assertThat(plain.message()).isEqualTo(expected.formatted(at));
+        assertThat(zipped.message()).as("where in the unzipped body").isEqualTo(expected.formatted(at));
+        assertThat(inABatch.message()).as("the whole batch refused").isEqualTo(expected.formatted(batch.length - bad.length - 4));
+    }
+
+    @Test
+    void aBodyInUtf16OrUtf32Is400ThoughJacksonWouldDetectAndReadIt() {
+        String track = "{\"userId\":\"u\",\"event\":\"E\"}";
+
+        for (Charset charset : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE, Charset.forName("UTF-32BE"), Charset.forName("UTF-32LE"))) {
+            Refused refused = refused(tracking.handle("/v1/track", BASIC, Optional.empty(), track.getBytes(charset), NOW), 400);
+            assertThat(refused.message()).as(charset.name()).startsWith("Invalid JSON: a NUL byte at byte ")
+                    .endsWith("(JSON is UTF-8, not UTF-16 or UTF-32)");
+        }
+    }
+
     @Test
     void aCallOver32KbOrABatchOver500KbIs413() {
         String big = "x".repeat(33 * 1024);
@@ -125,6 +158,15 @@ class TrackingRequestTest {
     }
 
     @Test
+    void aClientClockTooFarOffToCorrectForKeepsTheClientsTimestamp() {
+        ObjectNode event = accepted(post("/v1/track", BASIC, """
+                {"userId":"u","event":"E","timestamp":"+999999999-12-31T23:59:59Z","sentAt":"-999999999-01-01T00:00:00Z"}""")).get(0);
+
+        assertThat(event.get("timestamp").asText()).isEqualTo("+999999999-12-31T23:59:59.000Z");
+        assertThat(event.get("receivedAt").asText()).isEqualTo("2026-11-28T12:00:00.000Z");
+    }
+
+    @Test
     void aBatchsSentAtCorrectsEachEvent() {
         List<ObjectNode> events = accepted(post("/v1/batch", BASIC, """
                 {"sentAt":"2026-11-28T12:10:00.000Z","batch":[
@@ -162,10 +204,23 @@ class TrackingRequestTest {
     }
 
     private static byte[] gzip(String text) throws IOException {
+        return gzip(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] gzip(byte[] bytes) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream zip = new GZIPOutputStream(out)) {
-            zip.write(text.getBytes(StandardCharsets.UTF_8));
+            zip.write(bytes);
         }
         return out.toByteArray();
+    }
+
+    /** Strings as UTF-8, and byte arrays as they are, one after the other. */
+    private static byte[] concat(Object... parts) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (Object part : parts) {
+            bytes.writeBytes(part instanceof byte[] raw ? raw : ((String) part).getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
     }
 }

@@ -6,8 +6,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -120,6 +124,74 @@ class SegmentMessageReaderTest {
 
         assertThat(events).hasSize(1);
         assertThat(events.get(0)).isInstanceOf(UnreadableEvent.class);
+    }
+
+    // --- values that are not UTF-8 ---
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {
+            "c328",          // C3 then '(', not a continuation byte
+            "ff",            // never in UTF-8
+            "80",            // a stray continuation byte
+            "c0af",          // overlong '/'
+            "e080af",        // overlong '/' in three bytes
+            "eda080",        // the surrogate U+D800
+            "f4908080",      // U+110000, above U+10FFFF
+            "e282"})         // truncated: the end of the value in the middle of a sequence
+    void anEventWithBytesThatAreNotUtf8IsUnreadableWithItsBytesAndWhereTheyAre(String hex) {
+        // Valid JSON around the bad bytes: Jackson alone accepts some of them (the overlong forms, the surrogate).
+        byte[] before = "{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"".getBytes(UTF_8);
+        byte[] value = concat(before, HexFormat.of().parseHex(hex), "\"}".getBytes(UTF_8));
+
+        List<IncomingEvent> events = reader.read(value);
+
+        assertThat(events).hasSize(1);
+        UnreadableEvent unreadable = unreadable(events.get(0));
+        assertThat(unreadable.problem()).isEqualTo("not UTF-8: a malformed byte sequence at byte " + before.length);
+        assertThat(unreadable.source()).isEqualTo(value);
+    }
+
+    @Test
+    void aBatchEnvelopeWithOneElementThatIsNotUtf8IsOneUnreadableRecord() {
+        byte[] value = concat("""
+                {"batch":[{"type":"track","messageId":"m-1","userId":"u-1","event":"X"},
+                          {"type":"track","messageId":"m-2","userId":"u-1","event":\"""".getBytes(UTF_8),
+                new byte[]{(byte) 0xC3, 0x28}, "\"}]}".getBytes(UTF_8));
+
+        List<IncomingEvent> events = reader.read(value);
+
+        assertThat(events).as("the whole record is checked before any element is read").hasSize(1);
+        assertThat(unreadable(events.get(0)).problem()).startsWith("not UTF-8: a malformed byte sequence at byte ");
+        assertThat(events.get(0).source()).isEqualTo(value);
+    }
+
+    @Test
+    void jsonInUtf16OrUtf32IsUnreadableThoughJacksonWouldDetectAndReadIt() {
+        String track = "{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"X\"}";
+
+        for (Charset charset : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE, Charset.forName("UTF-32BE"), Charset.forName("UTF-32LE"))) {
+            List<IncomingEvent> events = reader.read(track.getBytes(charset));
+
+            assertThat(events).as(charset.name()).hasSize(1);
+            assertThat(unreadable(events.get(0)).problem()).as(charset.name()).startsWith("not JSON: a NUL byte at byte ")
+                    .endsWith("(JSON is UTF-8, not UTF-16 or UTF-32)");
+        }
+    }
+
+    @Test
+    void aByteOrderMarkIsUtf8AndSkipped() {
+        byte[] value = concat(HexFormat.of().parseHex("efbbbf"), "{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"X\"}".getBytes(UTF_8));
+
+        assertThat(segmentEvent(reader.read(value).get(0)).type()).contains("track");
+    }
+
+    @Test
+    void wellFormedMultiByteCharactersAreRead() {
+        String name = "Renée 😀 " + new String(Character.toChars(Character.MAX_CODE_POINT));
+
+        SegmentEvent event = segmentEvent(reader.read(bytes("{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"" + name + "\"}")).get(0));
+
+        assertThat(event.text("event")).contains(name);
     }
 
     // --- batch envelopes ---
@@ -324,6 +396,20 @@ class SegmentMessageReaderTest {
         assertThat(event.text("traits.email")).contains("a@example.com");
     }
 
+    @Test
+    void textPassesOverANumberTooLargeForADouble() {
+        // 1e999 reads as infinity, which has no decimal text (BigDecimal refuses it): not an id, a type or a name.
+        SegmentEvent event = segmentEvent(reader.read(bytes("""
+                {"type": 1e999, "userId": 1e999, "messageId": -1e999, "small": 1e-400, "large": 1.5e308}
+                """)).get(0));
+
+        assertThat(event.type()).isEmpty();
+        assertThat(event.text("userId")).isEmpty();
+        assertThat(event.messageId()).isEmpty();
+        assertThat(event.text("small")).contains("0.0");
+        assertThat(event.text("large")).contains("15" + "0".repeat(307));
+    }
+
     // --- helpers ---
 
     private static byte[] bytes(String json) {
@@ -340,6 +426,19 @@ class SegmentMessageReaderTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static UnreadableEvent unreadable(IncomingEvent incoming) {
+        assertThat(incoming).isInstanceOf(UnreadableEvent.class);
+        return (UnreadableEvent) incoming;
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
     }
 
     private static SegmentEvent segmentEvent(IncomingEvent incoming) {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -157,6 +158,15 @@ class TranslationTopologyTest {
     }
 
     @Test
+    void aReceivedAtBeyondWhatMillisecondsHoldFallsBackToTheRecordTimestamp() {
+        send("k", """
+                {"type":"track","userId":"u","event":"E","receivedAt":"+999999999-12-31T23:59:59Z"}""");
+
+        assertThat(requests.readValue().getReceivedAt()).isEqualTo(RECORD_TIME);
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
     void rejectedEventsAreDeadLetteredWithTheirBytesKeyAndReason() {
         String value = "{\"type\":\"track\",\"messageId\":\"m-9\",\"event\":\"E\",  \"anonymousId\":\"a-1\"}";
         Headers original = new RecordHeaders().add("trace", "t-1".getBytes(StandardCharsets.UTF_8));
@@ -173,6 +183,40 @@ class TranslationTopologyTest {
         assertThat(header(headers, DeadLetterHeaders.ORIGIN_TOPIC)).isEqualTo("segment.events");
         assertThat(header(headers, DeadLetterHeaders.ORIGIN_PARTITION)).isEqualTo("0");
         assertThat(header(headers, DeadLetterHeaders.ORIGIN_OFFSET)).isEqualTo("0");
+        assertThat(requests.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aValueThatIsNotUtf8IsOneInvalidJsonDeadLetterWithItsBytesUnchanged() {
+        // A track call that Jackson alone reads, decoding the encoded surrogate U+D800 (ED A0 80) as a character.
+        byte[] before = "{\"type\":\"track\",\"messageId\":\"m-1\",\"userId\":\"u-1\",\"event\":\"".getBytes(StandardCharsets.UTF_8);
+        byte[] value = concat(before, new byte[]{(byte) 0xED, (byte) 0xA0, (byte) 0x80}, "\"}".getBytes(StandardCharsets.UTF_8));
+        input.pipeInput("k".getBytes(StandardCharsets.UTF_8), value);
+
+        List<TestRecord<byte[], byte[]>> out = deadLetters.readRecordsToList();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).value()).isEqualTo(value);
+        assertThat(out.get(0).key()).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
+        assertThat(header(out.get(0).headers(), DeadLetterHeaders.REASON)).isEqualTo("INVALID_JSON");
+        assertThat(header(out.get(0).headers(), DeadLetterHeaders.MESSAGE))
+                .isEqualTo("The record value is not UTF-8: a malformed byte sequence at byte " + before.length + ".");
+        assertThat(requests.isEmpty()).isTrue();
+        assertThat(total("dead-lettered-total", "INVALID_JSON")).isEqualTo(1.0);
+    }
+
+    @Test
+    void aBatchEnvelopeWithBytesThatAreNotUtf8InOneEventIsOneDeadLetterAndNoRequest() {
+        // An overlong '/' (C0 AF), which Jackson alone reads as '/', in the second event.
+        byte[] value = concat("""
+                {"batch":[{"type":"track","messageId":"b-1","userId":"u-1","event":"E"},
+                          {"type":"track","messageId":"b-2","userId":"u-1","event":"a""".getBytes(StandardCharsets.UTF_8),
+                new byte[]{(byte) 0xC0, (byte) 0xAF}, "b\"}]}".getBytes(StandardCharsets.UTF_8));
+        input.pipeInput("k".getBytes(StandardCharsets.UTF_8), value);
+
+        List<TestRecord<byte[], byte[]>> out = deadLetters.readRecordsToList();
+        assertThat(out).as("the record, whole: it cannot be split into events").hasSize(1);
+        assertThat(out.get(0).value()).isEqualTo(value);
+        assertThat(header(out.get(0).headers(), DeadLetterHeaders.REASON)).isEqualTo("INVALID_JSON");
         assertThat(requests.isEmpty()).isTrue();
     }
 
@@ -272,6 +316,14 @@ class TranslationTopologyTest {
         assertThat(deadLetters.readRecord().headers().lastHeader(DeadLetterHeaders.REASON)).isNotNull();
         assertThat(requests.readRecord().headers().toArray())
                 .noneMatch(h -> h.key().startsWith(DeadLetterHeaders.PREFIX));
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
     }
 
     private double total(String metric, String reason) {
