@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.config.ConfigException;
+import io.segmentrefiner.health.HealthPart;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
 import io.segmentrefiner.registry.SchemaRegistries;
 import io.segmentrefiner.registry.SchemaRegistry;
+import io.segmentrefiner.registry.SchemaRegistryException;
 import io.segmentrefiner.topology.TopicCreator;
 import io.segmentrefiner.topology.TopicDeclaration;
 import io.segmentrefiner.topology.TranslationTopology;
@@ -21,23 +23,44 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** The running pipeline: its topics made sure of, the topology built from the settings, Kafka Streams started. */
-public final class Pipeline implements AutoCloseable {
+/**
+ * The running translation: its topics made sure of, the request schema registered, then Kafka Streams started.
+ *
+ * <p>The writer's schema is registered before any record is read, and its id is kept, so that the registry is never
+ * on the path of a record: a registry that is away when translation starts makes it wait (not ready, saying why)
+ * and try again with backoff, and once it has the id an outage of the registry changes nothing.
+ */
+public final class Pipeline implements AutoCloseable, HealthPart {
 
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+    // A registry restart or failover takes seconds to minutes: try again soon at first, then every 30 s at most.
+    private static final Duration FIRST_REGISTRY_WAIT = Duration.ofSeconds(1);
+    private static final Duration LONGEST_REGISTRY_WAIT = Duration.ofSeconds(30);
 
     private final KafkaStreams streams;
     private final SchemaRegistry registry;
+    private final ConfluentAvroSerde<RefinerRequestRecord> requests;
+    private final String requestsTopic;
     private final CloseOptions.GroupMembershipOperation onClose;
     private final CompletableFuture<KafkaStreams.State> stopped = new CompletableFuture<>();
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile boolean registered;
+    private volatile Optional<String> waitingForRegistry = Optional.empty();
+    private volatile Optional<String> refused = Optional.empty();
 
-    private Pipeline(KafkaStreams streams, SchemaRegistry registry, CloseOptions.GroupMembershipOperation onClose) {
+    private Pipeline(KafkaStreams streams, SchemaRegistry registry, ConfluentAvroSerde<RefinerRequestRecord> requests,
+                     String requestsTopic, CloseOptions.GroupMembershipOperation onClose) {
         this.streams = streams;
         this.registry = registry;
+        this.requests = requests;
+        this.requestsTopic = requestsTopic;
         this.onClose = onClose;
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
@@ -48,10 +71,23 @@ public final class Pipeline implements AutoCloseable {
 
     /** The topology the settings describe, with its request serde on the configured registry. */
     public static Topology topology(AppConfig config, SchemaRegistry registry) {
+        return topology(config, requestSerde(registry));
+    }
+
+    private static Topology topology(AppConfig config, ConfluentAvroSerde<RefinerRequestRecord> requests) {
         StreamsBuilder builder = new StreamsBuilder();
-        TranslationTopology.build(builder, config.topics(), config.mapping(),
-                new ConfluentAvroSerde<>(registry, RefinerRequestRecord.getClassSchema()), new ObjectMapper());
+        TranslationTopology.build(builder, config.topics(), config.mapping(), requests, new ObjectMapper());
         return builder.build();
+    }
+
+    private static ConfluentAvroSerde<RefinerRequestRecord> requestSerde(SchemaRegistry registry) {
+        return new ConfluentAvroSerde<>(registry, RefinerRequestRecord.getClassSchema());
+    }
+
+    /** The registry {@code schema.registry.url} names, reached with the settings of this pipeline's Kafka clients. */
+    public static SchemaRegistry schemaRegistry(AppConfig config) {
+        return SchemaRegistries.connect(config.schemaRegistryUrl(), config.schemaRegistryUserInfo(), config.adminProperties(),
+                config.replicationFactor());
     }
 
     public static List<TopicDeclaration> topics(AppConfig config) {
@@ -80,13 +116,18 @@ public final class Pipeline implements AutoCloseable {
                 + " answered within 30 s; is the address right and the cluster up?");
     }
 
-    /** Creates the missing topics, then starts Kafka Streams; returns once it is starting. */
-    public static Pipeline start(AppConfig config) throws ExecutionException, InterruptedException, TimeoutException {
+    /**
+     * Creates the missing topics, then registers the request schema and starts Kafka Streams on a thread of its own;
+     * returns at once.
+     */
+    public static Pipeline start(AppConfig config) throws ExecutionException, InterruptedException {
         createMissingTopics(config);
-        SchemaRegistry registry = SchemaRegistries.connect(config.schemaRegistryUrl(), config.schemaRegistryUserInfo());
-        KafkaStreams streams = new KafkaStreams(topology(config, registry), config.streamsProperties());
-        // Data errors are dead-lettered by the handlers; what reaches here is an outage (broker, registry) or a bug.
-        // Stopping visibly lets the orchestrator restart with backoff; exactly-once makes the restart safe.
+        SchemaRegistry registry = schemaRegistry(config);
+        ConfluentAvroSerde<RefinerRequestRecord> requests = requestSerde(registry);
+        KafkaStreams streams = new KafkaStreams(topology(config, requests), config.streamsProperties());
+        // Data errors are dead-lettered by the handlers; what reaches here is an outage the clients do not retry
+        // (a broker that refuses the application) or a bug. Stopping visibly lets the orchestrator restart with
+        // backoff; exactly-once makes the restart safe.
         streams.setUncaughtExceptionHandler(exception -> {
             log.error("Kafka Streams stopped on an error it cannot handle: {}", exception.toString(), exception);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -96,23 +137,115 @@ public final class Pipeline implements AutoCloseable {
         // close leaves at once; static members (group.instance.id) keep their membership, which is what they are for.
         CloseOptions.GroupMembershipOperation onClose = config.staticMembership()
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
-        Pipeline pipeline = new Pipeline(streams, registry, onClose);
-        streams.start();
+        Pipeline pipeline = new Pipeline(streams, registry, requests, config.topics().requests(), onClose);
+        Thread starter = new Thread(pipeline::registerThenStart, "segment-refiner-translation-start");
+        starter.setDaemon(true);
+        starter.start();
         return pipeline;
+    }
+
+    private void registerThenStart() {
+        Duration wait = FIRST_REGISTRY_WAIT;
+        Optional<String> lastLogged = Optional.empty();
+        while (closing.getCount() > 0) {
+            try {
+                int id = requests.writerSchemaId(requestsTopic);
+                waitingForRegistry = Optional.empty();
+                registered = true;
+                if (lastLogged.isPresent()) {
+                    log.info("The schema registry answered: the request schema has id {}; translation starts", id);
+                }
+                synchronized (this) {
+                    if (closing.getCount() > 0) {
+                        streams.start();
+                    }
+                }
+                return;
+            } catch (SchemaRegistryException e) {
+                if (!e.retriable()) {
+                    refused = Optional.of(e.getMessage());
+                    log.error("The schema registry refused the request schema; translation cannot start: {}", e.getMessage());
+                    stopped.complete(KafkaStreams.State.ERROR);
+                    return;
+                }
+                waitingForRegistry = Optional.of(e.getMessage());
+                if (!lastLogged.equals(waitingForRegistry)) {
+                    log.warn("Translation waits for the schema registry, trying again with backoff up to every {}: {}",
+                            LONGEST_REGISTRY_WAIT, e.getMessage());
+                    lastLogged = waitingForRegistry;
+                }
+            }
+            try {
+                if (closing.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            wait = wait.multipliedBy(2).compareTo(LONGEST_REGISTRY_WAIT) > 0 ? LONGEST_REGISTRY_WAIT : wait.multipliedBy(2);
+        }
     }
 
     public KafkaStreams streams() {
         return streams;
     }
 
-    /** Completes when Kafka Streams has stopped, by a close ({@code NOT_RUNNING}) or by an error ({@code ERROR}). */
+    /**
+     * Completes when translation has stopped: by a close ({@code NOT_RUNNING}), or by an error ({@code ERROR}: Kafka
+     * Streams stopped, or the registry refused the request schema).
+     */
     public CompletableFuture<KafkaStreams.State> stopped() {
         return stopped;
     }
 
     @Override
+    public String name() {
+        return "translation";
+    }
+
+    @Override
+    public String state() {
+        if (refused.isPresent()) {
+            return "SCHEMA_REFUSED";
+        }
+        if (!registered) {
+            return waitingForRegistry.isPresent() ? "WAITING_FOR_REGISTRY" : "STARTING";
+        }
+        return streams.state().name();
+    }
+
+    @Override
+    public Optional<String> failure() {
+        if (refused.isPresent()) {
+            return Optional.of("the schema registry refused the request schema: " + refused.get());
+        }
+        KafkaStreams.State state = streams.state();
+        return state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR
+                ? Optional.of("Kafka Streams is " + state) : Optional.empty();
+    }
+
+    @Override
+    public Optional<String> notReady() {
+        Optional<String> failed = failure();
+        if (failed.isPresent()) {
+            return failed;
+        }
+        if (!registered) {
+            return Optional.of(waitingForRegistry.map(why -> "waiting for the schema registry: " + why)
+                    .orElse("registering the request schema"));
+        }
+        KafkaStreams.State state = streams.state();
+        return state.isRunningOrRebalancing() ? Optional.empty() : Optional.of("Kafka Streams is " + state);
+    }
+
+    @Override
     public void close() {
+        synchronized (this) {
+            closing.countDown();
+        }
         streams.close(CloseOptions.groupMembershipOperation(onClose).withTimeout(Duration.ofSeconds(30)));
+        stopped.complete(KafkaStreams.State.NOT_RUNNING);
         registry.close();
     }
 }

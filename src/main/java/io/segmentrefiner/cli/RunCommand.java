@@ -12,15 +12,19 @@ import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.delivery.DeliveryHealth;
 import io.segmentrefiner.embedded.EmbeddedKafkaBroker;
 import io.segmentrefiner.health.Health;
+import io.segmentrefiner.health.HealthPart;
 import io.segmentrefiner.health.KafkaReachability;
 import io.segmentrefiner.health.StatusServer;
 import io.segmentrefiner.ingest.IngestServer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.Optional;
@@ -31,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the pipeline against the configured brokers, or on the embedded default when none are configured. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run the pipeline. Without bootstrap.servers it starts an embedded single-node Kafka broker and an in-memory schema registry.")
+        description = "Run the pipeline. Without bootstrap.servers it starts an embedded single-node Kafka broker, with its schema registry in a topic of that broker.")
 final class RunCommand implements Callable<Integer> {
 
     enum Role { translate, deliver, all }
@@ -63,6 +67,11 @@ final class RunCommand implements Callable<Integer> {
             settings = settings.with(AppConfig.BOOTSTRAP_SERVERS, embedded.bootstrapServers());
             if (settings.find(AppConfig.SCHEMA_REGISTRY_URL).isEmpty()) {
                 settings = settings.with(AppConfig.SCHEMA_REGISTRY_URL, AppConfig.EMBEDDED_REGISTRY_URL);
+            }
+            if (!settings.staticMembership()) {
+                // One process on its own broker: a restart is the same member, and takes its partitions back at once
+                // instead of waiting out the session of the one that was killed.
+                settings = settings.with(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, AppConfig.EMBEDDED_INSTANCE_ID);
             }
             out.printf("Started an embedded Kafka broker on %s (controller on port %d, data in %s)%n",
                     embedded.bootstrapServers(), port + 1, embedded.dataDir().toAbsolutePath());
@@ -98,8 +107,14 @@ final class RunCommand implements Callable<Integer> {
         DeliveryEngine deliveryEngine = delivery;
         Pipeline translation = pipeline;
         KafkaReachability kafka = new KafkaReachability(settings.adminProperties(), Duration.ofSeconds(5));
-        Health health = new Health(Optional.ofNullable(translation).map(Pipeline::streams), Optional.ofNullable(deliveryEngine),
-                kafka::reachable, meters);
+        List<HealthPart> parts = new ArrayList<>();
+        if (translation != null) {
+            parts.add(translation);
+        }
+        if (deliveryEngine != null) {
+            parts.add(DeliveryStage.healthOf(deliveryEngine));
+        }
+        Health health = new Health(parts, kafka::reachable, meters);
         StatusServer status = StatusServer.start(settings.get(AppConfig.HTTP_HOST), settings.httpPort(), health, meters);
         out.printf("Health, readiness and metrics on http://%s:%d/health, /ready and /metrics%n", settings.get(AppConfig.HTTP_HOST), status.port());
         out.flush();

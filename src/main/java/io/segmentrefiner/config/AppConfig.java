@@ -53,6 +53,7 @@ public final class AppConfig {
     public static final String DELIVERY_REQUEST_TIMEOUT = "delivery.request.timeout";
     public static final String DELIVERY_AUTH_PROBE_MAX = "delivery.auth.probe.max";
     public static final String DELIVERY_COMMIT_INTERVAL = "delivery.commit.interval";
+    public static final String DELIVERY_HOLD_MAX = "delivery.hold.max";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -69,15 +70,17 @@ public final class AppConfig {
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
 
-    /** The registry of the embedded default. */
-    public static final String EMBEDDED_REGISTRY_URL = "mock://segment-refiner";
+    /** The registry of the embedded default: schemas in a topic of its own broker, kept as long as the broker's data. */
+    public static final String EMBEDDED_REGISTRY_URL = "kafka://_schemas";
+    /** The static group membership of the embedded default's consumers. */
+    public static final String EMBEDDED_INSTANCE_ID = "segment-refiner-embedded";
 
     /** This project's settings; every other key is Kafka's. */
     private static final Set<String> OWN_KEYS = Set.of(REFINER_API_URL, REFINER_API_KEY, MAPPING_PAGE_EVENT,
             MAPPING_USER_ATTRIBUTES, MAPPING_ACCOUNT_ATTRIBUTES, INPUT_TOPIC, REQUESTS_TOPIC, RETRY_TOPIC, DLQ_TOPIC, TOPICS_PARTITIONS,
             DELIVERY_MAX_IN_FLIGHT, DELIVERY_RATE_LIMIT, DELIVERY_RETRY_MAX_DURATION, DELIVERY_RETRY_INITIAL_BACKOFF,
             DELIVERY_RETRY_MAX_BACKOFF, DELIVERY_REQUEST_TIMEOUT, DELIVERY_AUTH_PROBE_MAX, DELIVERY_COMMIT_INTERVAL,
-            TOPICS_REPLICATION_FACTOR, SCHEMA_REGISTRY_URL, BASIC_AUTH_USER_INFO, BASIC_AUTH_CREDENTIALS_SOURCE,
+            DELIVERY_HOLD_MAX, TOPICS_REPLICATION_FACTOR, SCHEMA_REGISTRY_URL, BASIC_AUTH_USER_INFO, BASIC_AUTH_CREDENTIALS_SOURCE,
             SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, EMBEDDED_BROKER_PORT, EMBEDDED_DATA_DIR, HTTP_HOST, HTTP_PORT,
             INGEST_ENABLED, INGEST_HOST, INGEST_PORT, INGEST_WRITE_KEYS);
     private static final Map<String, String> DEFAULTS = defaults();
@@ -113,6 +116,7 @@ public final class AppConfig {
         defaults.put(DELIVERY_REQUEST_TIMEOUT, "30s");
         defaults.put(DELIVERY_AUTH_PROBE_MAX, "5m");
         defaults.put(DELIVERY_COMMIT_INTERVAL, "200ms");
+        defaults.put(DELIVERY_HOLD_MAX, "1000");
         defaults.put(TOPICS_PARTITIONS, "6");
         defaults.put(TOPICS_REPLICATION_FACTOR, "-1");
         defaults.put(EMBEDDED_BROKER_PORT, "9092");
@@ -359,6 +363,10 @@ public final class AppConfig {
         if (rate < 0) {
             throw new ConfigException(DELIVERY_RATE_LIMIT, "must be 0 (no limit) or more");
         }
+        int holdMax = integer(DELIVERY_HOLD_MAX);
+        if (holdMax < 1) {
+            throw new ConfigException(DELIVERY_HOLD_MAX, "must be at least 1");
+        }
         String url = get(REFINER_API_URL);
         if (!url.startsWith("http://") && !url.startsWith("https://")) {
             throw new ConfigException(REFINER_API_URL, "'" + url + "' is not an http:// or https:// URL");
@@ -367,7 +375,7 @@ public final class AppConfig {
                 duration(DELIVERY_RETRY_MAX_DURATION));
         TopicNames topics = topics();
         return new DeliverySettings(url, apiKey, topics.requests(), topics.retries(), topics.deadLetters(), maxInFlight, rate,
-                retry, duration(DELIVERY_REQUEST_TIMEOUT), duration(DELIVERY_AUTH_PROBE_MAX), duration(DELIVERY_COMMIT_INTERVAL));
+                retry, duration(DELIVERY_REQUEST_TIMEOUT), duration(DELIVERY_AUTH_PROBE_MAX), duration(DELIVERY_COMMIT_INTERVAL), holdMax);
     }
 
     /** A duration written {@code 250ms}, {@code 30s}, {@code 10m}, {@code 4h}, {@code 1d}, or in ISO-8601 ({@code PT4H}). */

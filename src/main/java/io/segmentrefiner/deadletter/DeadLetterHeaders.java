@@ -25,6 +25,13 @@ public final class DeadLetterHeaders {
     public static final String LAST_ATTEMPT = PREFIX + "last.attempt";
     /** Delivery only: the start of the last response body. */
     public static final String RESPONSE_BODY = PREFIX + "response.body";
+    /**
+     * Delivery only: how many later requests of the same contact waited behind this one and went out after it was
+     * dead-lettered, and their offsets on the requests topic (the first 100, comma-separated). Replaying this dead
+     * letter would put it after them.
+     */
+    public static final String HELD_BEHIND = PREFIX + "held.behind";
+    public static final String HELD_BEHIND_OFFSETS = PREFIX + "held.behind.offsets";
 
     private DeadLetterHeaders() {
     }

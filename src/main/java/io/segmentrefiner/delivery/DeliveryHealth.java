@@ -6,6 +6,8 @@ public enum DeliveryHealth {
     RUNNING,
     /** Refiner refused the API key (401/403): delivery is paused and probes with backoff. */
     PAUSED_UNAUTHORIZED,
+    /** Records wait for the schema registry to know their schema: those partitions are held, the others go on. */
+    WAITING_FOR_REGISTRY,
     /** Stopped on an error (a dead letter or retry that could not be written): it must be restarted. */
     FAILED,
     STOPPED;

@@ -20,18 +20,29 @@ final class DeliveryMetrics {
     private final Timer latency;
     private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
 
-    DeliveryMetrics(MeterRegistry registry, Supplier<Number> inFlight, Supplier<Number> paused) {
+    DeliveryMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.delivered = Counter.builder("refiner.delivery.delivered").description("Requests Refiner accepted (2xx)").register(registry);
         this.retried = Counter.builder("refiner.delivery.retried").description("Requests queued for another attempt").register(registry);
         this.throttled = Counter.builder("refiner.delivery.throttled").description("429 answers").register(registry);
         this.latency = Timer.builder("refiner.delivery.latency").description("Time from sending a request to its answer")
                 .publishPercentileHistogram().register(registry);
-        // Micrometer holds a gauge's object weakly by default: these suppliers are referenced nowhere else.
-        Gauge.builder("refiner.delivery.in.flight", inFlight, s -> s.get().doubleValue()).description("Requests sent and not yet answered")
-                .strongReference(true).register(registry);
-        Gauge.builder("refiner.delivery.paused", paused, s -> s.get().doubleValue()).description("1 while Refiner refuses the API key")
-                .strongReference(true).register(registry);
+    }
+
+    /** The gauges, read from the scheduler and the engine when scraped. */
+    void gauges(ContactScheduler scheduler, Supplier<Number> paused, Supplier<Number> partitionsWaitingForRegistry) {
+        // Micrometer holds a gauge's object weakly by default: these are referenced nowhere else.
+        gauge("refiner.delivery.in.flight", "Requests sent and not yet answered", scheduler::inFlight);
+        gauge("refiner.delivery.paused", "1 while Refiner refuses the API key", paused);
+        gauge("refiner.delivery.rate", "Requests a second delivery sends at most now, learned from 429s; 0 when nothing limits it",
+                () -> Double.isInfinite(scheduler.rate()) ? 0 : scheduler.rate());
+        gauge("refiner.delivery.contacts.waiting", "Contacts whose requests wait behind one that needs a retry", scheduler::waitingContacts);
+        gauge("refiner.delivery.held", "Requests held in the lines of waiting contacts", scheduler::held);
+        gauge("refiner.delivery.registry.waiting", "Partitions whose next record waits for the schema registry", partitionsWaitingForRegistry);
+    }
+
+    private void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value, s -> s.get().doubleValue()).description(description).strongReference(true).register(registry);
     }
 
     void delivered() {

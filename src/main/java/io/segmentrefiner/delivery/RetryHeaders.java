@@ -12,12 +12,20 @@ import java.util.Optional;
 import static io.segmentrefiner.deadletter.DeadLetterHeaders.text;
 
 /**
- * The headers of a request waiting on the retry topic: when it is due, what was tried, and where the request first
- * came from, so that a dead letter made after retries still names its origin on the requests topic.
+ * The headers of the retry topic's records. The retry topic is the durable line of every contact that waits: a
+ * {@code retry} record is a request to try again when it is due (the latest one for a request wins), a {@code held}
+ * record a later request of the same contact waiting behind it, a {@code resolved} record says that a request of the
+ * line is done (delivered or dead-lettered). Each names where the request first came from on the requests topic:
+ * its offset there orders a contact's requests.
+ *
+ * <p>Each record also names its writer: the reader that owns the partition, which begins its ownership with an
+ * {@code owner} record. Only the owner's records count until the next owner's record: one from a reader that lost
+ * the partition but still had records on their way (a zombie) is ignored by whoever reads the partition next.
  */
 final class RetryHeaders {
 
     static final String PREFIX = "refiner.retry.";
+    static final String KIND = PREFIX + "kind";
     static final String DUE = PREFIX + "due";
     static final String ATTEMPTS = PREFIX + "attempts";
     static final String FIRST_ATTEMPT = PREFIX + "first.attempt";
@@ -25,38 +33,79 @@ final class RetryHeaders {
     static final String ORIGIN_TOPIC = PREFIX + "origin.topic";
     static final String ORIGIN_PARTITION = PREFIX + "origin.partition";
     static final String ORIGIN_OFFSET = PREFIX + "origin.offset";
+    static final String WRITER = PREFIX + "writer";
+
+    /** What a record of the retry topic is. */
+    enum Kind {
+        RETRY, HELD, RESOLVED, OWNER;
+
+        String header() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     private RetryHeaders() {
     }
 
     /** What is known of a request's earlier attempts; none for a record read from the requests topic. */
     record History(int attempts, Optional<Instant> firstAttempt, DeadLetter.Origin origin) {
-    }
 
-    static History read(Headers headers, DeadLetter.Origin here) {
-        Optional<String> topic = text(headers, ORIGIN_TOPIC);
-        if (topic.isEmpty()) {
-            return new History(0, Optional.empty(), here);
+        static History none(DeadLetter.Origin origin) {
+            return new History(0, Optional.empty(), origin);
         }
-        return new History(
-                text(headers, ATTEMPTS).map(Integer::parseInt).orElse(0),
-                text(headers, FIRST_ATTEMPT).map(Long::parseLong).map(Instant::ofEpochMilli),
-                new DeadLetter.Origin(topic.get(), text(headers, ORIGIN_PARTITION).map(Integer::parseInt).orElse(-1),
-                        text(headers, ORIGIN_OFFSET).map(Long::parseLong).orElse(-1L)));
+
+        History next(Instant attempt) {
+            return new History(attempts + 1, Optional.of(firstAttempt.orElse(attempt)), origin);
+        }
     }
 
-    /** When a record of the retry topic may be tried again; records without the header are due at once. */
-    static Instant due(Headers headers) {
-        return text(headers, DUE).map(Long::parseLong).map(Instant::ofEpochMilli).orElse(Instant.EPOCH);
+    /** A record of the retry topic, read. Records written before kinds existed are retries, by no writer. */
+    record Entry(Kind kind, History history, Instant due, Optional<String> writer) {
     }
 
-    /** The record's own headers without earlier retry headers, and the retry headers for the next attempt. */
-    static Headers next(Headers original, Instant due, int attempts, Instant firstAttempt, int lastStatus, DeadLetter.Origin origin) {
-        Headers headers = withoutRetryHeaders(original);
+    static Entry read(Headers headers, DeadLetter.Origin here) {
+        Kind kind = text(headers, KIND).map(value -> Kind.valueOf(value.toUpperCase(java.util.Locale.ROOT))).orElse(Kind.RETRY);
+        Optional<String> topic = text(headers, ORIGIN_TOPIC);
+        DeadLetter.Origin origin = topic.isEmpty() ? here : new DeadLetter.Origin(topic.get(),
+                text(headers, ORIGIN_PARTITION).map(Integer::parseInt).orElse(-1), text(headers, ORIGIN_OFFSET).map(Long::parseLong).orElse(-1L));
+        History history = new History(text(headers, ATTEMPTS).map(Integer::parseInt).orElse(0),
+                text(headers, FIRST_ATTEMPT).map(Long::parseLong).map(Instant::ofEpochMilli), origin);
+        Instant due = text(headers, DUE).map(Long::parseLong).map(Instant::ofEpochMilli).orElse(Instant.EPOCH);
+        return new Entry(kind, history, due, text(headers, WRITER));
+    }
+
+    /** The headers of a retry: the request's own headers, when it is due, what was tried, and its origin. */
+    static Headers retry(Headers own, Instant due, History history, int lastStatus, String writer) {
+        Headers headers = withKind(own, Kind.RETRY, history.origin(), writer);
         put(headers, DUE, Long.toString(due.toEpochMilli()));
-        put(headers, ATTEMPTS, Integer.toString(attempts));
-        put(headers, FIRST_ATTEMPT, Long.toString(firstAttempt.toEpochMilli()));
+        put(headers, ATTEMPTS, Integer.toString(history.attempts()));
+        history.firstAttempt().ifPresent(first -> put(headers, FIRST_ATTEMPT, Long.toString(first.toEpochMilli())));
         put(headers, LAST_STATUS, Integer.toString(lastStatus));
+        return headers;
+    }
+
+    /** The headers of a request held behind its contact's waiting one. */
+    static Headers held(Headers own, DeadLetter.Origin origin, String writer) {
+        return withKind(own, Kind.HELD, origin, writer);
+    }
+
+    /** The headers of the record that says a request of the line is done. */
+    static Headers resolved(DeadLetter.Origin origin, String writer) {
+        return withKind(new RecordHeaders(), Kind.RESOLVED, origin, writer);
+    }
+
+    /** The headers of the record with which a reader begins (and goes on with) its ownership of a partition. */
+    static Headers owner(String writer) {
+        Headers headers = new RecordHeaders();
+        put(headers, KIND, Kind.OWNER.header());
+        put(headers, WRITER, writer);
+        return headers;
+    }
+
+    private static Headers withKind(Headers own, Kind kind, DeadLetter.Origin origin, String writer) {
+        Headers headers = withoutRetryHeaders(own);
+        put(headers, KIND, kind.header());
+        put(headers, WRITER, writer);
         put(headers, ORIGIN_TOPIC, origin.topic());
         put(headers, ORIGIN_PARTITION, Integer.toString(origin.partition()));
         put(headers, ORIGIN_OFFSET, Long.toString(origin.offset()));

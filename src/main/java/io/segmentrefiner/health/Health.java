@@ -2,9 +2,6 @@ package io.segmentrefiner.health;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.segmentrefiner.delivery.DeliveryEngine;
-import io.segmentrefiner.delivery.DeliveryHealth;
-import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,27 +9,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
- * Whether the running roles do their job. Live: nothing has stopped on an error. Ready: Kafka answers, Kafka
- * Streams runs (or rebalances) and delivery is neither paused by a refused API key nor stopped. Readiness is
- * published as the gauge {@code segment.refiner.ready} (1 or 0), and each change is logged.
+ * Whether the running parts do their job. Live: no part has stopped on an error. Ready: Kafka answers and every part
+ * does its job now. Readiness is published as the gauge {@code segment.refiner.ready} (1 or 0), and each change is
+ * logged.
  */
 public final class Health {
 
     private static final Logger log = LoggerFactory.getLogger(Health.class);
 
-    private final Optional<KafkaStreams> translation;
-    private final Optional<DeliveryEngine> delivery;
+    private final List<HealthPart> running;
     private final BooleanSupplier kafkaReachable;
     private volatile String last = "";
 
-    public Health(Optional<KafkaStreams> translation, Optional<DeliveryEngine> delivery, BooleanSupplier kafkaReachable,
-                  MeterRegistry meters) {
-        this.translation = translation;
-        this.delivery = delivery;
+    public Health(List<HealthPart> running, BooleanSupplier kafkaReachable, MeterRegistry meters) {
+        this.running = List.copyOf(running);
         this.kafkaReachable = kafkaReachable;
         Gauge.builder("segment.refiner.ready", this, health -> health.notReady().isEmpty() ? 1 : 0)
                 .description("1 when ready to take traffic, as /ready answers").strongReference(true).register(meters);
@@ -41,10 +34,7 @@ public final class Health {
     /** Why the process should be restarted; empty while it is live. */
     public List<String> notLive() {
         List<String> problems = new ArrayList<>();
-        translation.map(KafkaStreams::state).filter(state -> state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR)
-                .ifPresent(state -> problems.add("translation: Kafka Streams is " + state));
-        delivery.map(DeliveryEngine::health).filter(state -> state == DeliveryHealth.FAILED)
-                .ifPresent(state -> problems.add("delivery: " + state));
+        running.forEach(part -> part.failure().ifPresent(why -> problems.add(part.name() + ": " + why)));
         return problems;
     }
 
@@ -54,10 +44,7 @@ public final class Health {
         if (!kafkaReachable.getAsBoolean()) {
             problems.add("kafka: the brokers do not answer");
         }
-        translation.map(KafkaStreams::state).filter(state -> !state.isRunningOrRebalancing())
-                .ifPresent(state -> problems.add("translation: Kafka Streams is " + state));
-        delivery.map(DeliveryEngine::health).filter(state -> !state.healthy())
-                .ifPresent(state -> problems.add("delivery: " + state));
+        running.forEach(part -> part.notReady().ifPresent(why -> problems.add(part.name() + ": " + why)));
         return problems;
     }
 
@@ -65,8 +52,7 @@ public final class Health {
     public Map<String, String> parts() {
         Map<String, String> parts = new LinkedHashMap<>();
         parts.put("kafka", kafkaReachable.getAsBoolean() ? "REACHABLE" : "UNREACHABLE");
-        translation.ifPresent(streams -> parts.put("translation", streams.state().name()));
-        delivery.ifPresent(engine -> parts.put("delivery", engine.health().name()));
+        running.forEach(part -> parts.put(part.name(), part.state()));
         return parts;
     }
 

@@ -54,10 +54,20 @@ public final class ConfluentAvroSerde<T extends SpecificRecord> implements Serde
         return (topic, bytes) -> bytes == null ? null : deserialize(topic, bytes);
     }
 
+    /**
+     * The id of the writer's schema under {@code <topic>-value}, registered at the first call and remembered: a caller
+     * that registers before records flow keeps the registry off the path of every record.
+     *
+     * @throws SchemaRegistryException when the registry cannot be reached or refuses the schema
+     */
+    public int writerSchemaId(String topic) {
+        return writerIds.computeIfAbsent(topic, unseen -> registry.register(valueSubject(unseen), schema));
+    }
+
     private byte[] serialize(String topic, T value) {
         int id;
         try {
-            id = writerIds.computeIfAbsent(topic, unseen -> registry.register(valueSubject(unseen), schema));
+            id = writerSchemaId(topic);
         } catch (SchemaRegistryException e) {
             throw new SerializationException("Cannot register the schema of " + topic + ": " + e.getMessage(), e);
         }

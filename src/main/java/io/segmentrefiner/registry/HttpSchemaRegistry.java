@@ -37,6 +37,8 @@ import java.util.Optional;
  */
 public final class HttpSchemaRegistry implements SchemaRegistry {
 
+    // A registry answers in milliseconds; one that takes this long hangs, and the caller tries again with backoff.
+    private static final Timeout ANSWER_TIMEOUT = Timeout.ofSeconds(10);
     private static final ContentType REGISTRY_JSON = ContentType.create("application/vnd.schemaregistry.v1+json", StandardCharsets.UTF_8);
 
     private final List<URI> baseUris;
@@ -52,10 +54,10 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.ofSeconds(5))
-                                .setSocketTimeout(Timeout.ofSeconds(30))
+                                .setSocketTimeout(ANSWER_TIMEOUT)
                                 .build())
                         .build())
-                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.ofSeconds(30)).build())
+                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(ANSWER_TIMEOUT).build())
                 .disableAutomaticRetries()
                 .build();
     }

@@ -1,15 +1,23 @@
 package io.segmentrefiner.topology;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.LeaderNotAvailableException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /** Creates the declared topics that are missing; existing ones are left as they are. */
 public final class TopicCreator {
@@ -39,22 +47,33 @@ public final class TopicCreator {
     }
 
     /**
-     * Waits until every partition of new topics has a leader: a producer that writes before then gets
-     * NOT_LEADER_OR_FOLLOWER, and an idempotent one can stall on out-of-order sequence numbers.
+     * Waits until every partition of new topics is served by its leader: a producer that writes before then gets
+     * NOT_LEADER_OR_FOLLOWER, and an idempotent one can stall on out-of-order sequence numbers. The metadata can
+     * name a leader before that leader serves the partition, so each partition's end offset is asked of it too.
      */
     private static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             boolean ready;
             try {
-                ready = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
-                        .flatMap(topic -> topic.partitions().stream())
-                        .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+                List<TopicPartition> partitions = new ArrayList<>();
+                ready = true;
+                for (TopicDescription topic : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                    for (TopicPartitionInfo partition : topic.partitions()) {
+                        ready &= partition.leader() != null && !partition.leader().isEmpty();
+                        partitions.add(new TopicPartition(topic.name(), partition.partition()));
+                    }
+                }
+                if (ready) {
+                    admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
+                            .all().get(30, TimeUnit.SECONDS);
+                }
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException || e.getCause() instanceof NotLeaderOrFollowerException
+                        || e.getCause() instanceof LeaderNotAvailableException)) {
                     throw e;
                 }
-                ready = false; // created, not yet known to the broker that answered
+                ready = false; // created, not yet served by the broker that answered
             }
             if (ready || System.nanoTime() > deadline) {
                 return;

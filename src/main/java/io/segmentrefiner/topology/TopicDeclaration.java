@@ -14,7 +14,7 @@ public record TopicDeclaration(String name, String purpose, int partitions, Map<
 
     /**
      * The pipeline's topics. Requests are keyed by contact, so their partition count bounds delivery's
-     * parallelism; retries wait at most the retry window (4 hours by default) and are kept a week; dead letters are
+     * parallelism; the lines of waiting contacts hold a request at most its retry window (4 hours by default) and are kept a week; dead letters are
      * kept a month, so that there is time to fix a cause and replay them.
      */
     public static List<TopicDeclaration> pipeline(TopicNames topics, int partitions) {
@@ -23,7 +23,7 @@ public record TopicDeclaration(String name, String purpose, int partitions, Map<
                         Map.of("cleanup.policy", "delete", "retention.ms", SEVEN_DAYS_MS)),
                 new TopicDeclaration(topics.requests(), "Refiner requests (Avro, keyed by contact)", partitions,
                         Map.of("cleanup.policy", "delete", "retention.ms", SEVEN_DAYS_MS)),
-                new TopicDeclaration(topics.retries(), "requests waiting to be retried (Avro, due-time headers)", partitions,
+                new TopicDeclaration(topics.retries(), "the lines of contacts waiting for a retry (Avro; retry, held and resolved records), as many partitions as the requests", partitions,
                         Map.of("cleanup.policy", "delete", "retention.ms", SEVEN_DAYS_MS)),
                 new TopicDeclaration(topics.deadLetters(), "dead letters (original bytes, reason headers)", partitions,
                         Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)));

@@ -20,8 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,7 +67,7 @@ class RunCommandIntegrationTest {
 
     @Test
     void runsOnTheEmbeddedDefaultAndStopsCleanlyOnSigterm() throws Exception {
-        int port = freePortPair();
+        int port = FreePorts.adjacentPair();
         Path work = RealInfrastructure.workDir("run-embedded");
         Path data = work.resolve("kafka-data");
         app = startRun(port, data, work, "run-1.log");
@@ -78,7 +76,7 @@ class RunCommandIntegrationTest {
             return app.logText().contains("Translating segment.events to refiner.requests") && app.logText().contains("Segment HTTP Tracking API on");
         });
         assertThat(app.logText()).contains("Started an embedded Kafka broker on 127.0.0.1:" + port)
-                .contains("Schema registry: mock://segment-refiner");
+                .contains("Schema registry: kafka://_schemas");
         String bootstrap = "127.0.0.1:" + port;
 
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
@@ -138,18 +136,5 @@ class RunCommandIntegrationTest {
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString().strip()).startsWith("segment-refiner: Setting 'bootstrap.servers': no broker at 127.0.0.1:")
                 .doesNotContain("\tat ");
-    }
-
-    /** The broker's port and the one above it, for the embedded controller, both free. */
-    private static int freePortPair() throws IOException {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            int port = FreePorts.next();
-            try (ServerSocket next = new ServerSocket(port + 1, 1, InetAddress.getLoopbackAddress())) {
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IOException("no two adjacent free ports on 127.0.0.1");
     }
 }

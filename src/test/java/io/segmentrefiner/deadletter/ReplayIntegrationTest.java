@@ -393,7 +393,7 @@ class ReplayIntegrationTest {
     }
 
     /** Delivery to the stub that gives up after a second of retries, so that failures reach the dead-letter topic fast. */
-    private DeliveryEngine startDelivery(RefinerStub stub, String registryScope) {
+    private DeliveryEngine startDelivery(RefinerStub stub, String registryScope) throws Exception {
         AppConfig delivering = config.with(AppConfig.SCHEMA_REGISTRY_URL, "mock://" + registryScope)
                 .with(AppConfig.REFINER_API_URL, stub.url())
                 .with(AppConfig.REFINER_API_KEY, "rk_test_replay")

@@ -96,7 +96,7 @@ class DeliveryIntegrationTest {
         InMemorySchemaRegistry.drop(registryScope);
     }
 
-    private void startDelivery() {
+    private void startDelivery() throws Exception {
         engine = DeliveryStage.start(config, meters);
     }
 
@@ -128,6 +128,25 @@ class DeliveryIntegrationTest {
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
         return DeadLetterHeaders.text(record.headers(), name).orElse(null);
+    }
+
+    /** Each retry partition committed past its last record of a line: only owner records may follow. */
+    private boolean retriesCommittedPastTheirLines() throws Exception {
+        Map<Integer, Long> lastOfALine = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : TopicReader.read(broker.bootstrapServers(), config.topics().retries(), 13, TIMEOUT,
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            if (!DeadLetterHeaders.text(record.headers(), "refiner.retry.kind").orElse("").equals("owner")) {
+                lastOfALine.merge(record.partition(), record.offset(), Math::max);
+            }
+        }
+        try (Admin admin = Admin.create(config.adminProperties())) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(DeliveryStage.groupId(config))
+                    .partitionsToOffsetAndMetadata().get();
+            return lastOfALine.entrySet().stream().allMatch(last -> {
+                OffsetAndMetadata committed = offsets.get(new TopicPartition(config.topics().retries(), last.getKey()));
+                return committed != null && committed.offset() > last.getValue();
+            });
+        }
     }
 
     private long committedOf(String topic) throws Exception {
@@ -209,16 +228,23 @@ class DeliveryIntegrationTest {
                 && attempts.values().stream().allMatch(count -> count.get() == 2)
                 && stub.delivered().stream().filter(r -> !r.idempotencyKey().equals("m-slow")).count() == 4
                 && stub.delivered().stream().filter(r -> r.idempotencyKey().equals("m-slow")).count() == 2);
-        Await.until("the requests and the retries committed", TIMEOUT,
-                () -> committedOf(config.topics().requests()) == 5 && committedOf(config.topics().retries()) == 5);
+        Await.until("the requests committed, and the retry topic past every line", TIMEOUT,
+                () -> committedOf(config.topics().requests()) == 5 && retriesCommittedPastTheirLines());
+        // Ten records of lines, and at least an owner record on each of the three partitions.
+        List<String> kinds = TopicReader.read(broker.bootstrapServers(), config.topics().retries(), 13, TIMEOUT,
+                        new ByteArrayDeserializer(), new ByteArrayDeserializer()).stream()
+                .map(r -> DeadLetterHeaders.text(r.headers(), "refiner.retry.kind").orElse("")).filter(kind -> !kind.equals("owner")).toList();
+        assertThat(kinds).as("a retry record for each, and the record that says its line ended")
+                .containsOnly("retry", "resolved").hasSize(10);
         assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().deadLetters()))
                 .as("nothing dead-lettered (delivery writes without transactions: the end offset counts its records)").isZero();
     }
 
     @Test
-    void a429RetryAfterIsHonouredForEverybody() throws Exception {
+    void a429sRetryAfterHoldsItsOwnRequestWhileOthersGoOn() throws Exception {
         AtomicBoolean throttledOnce = new AtomicBoolean();
-        stub.answer(request -> throttledOnce.compareAndSet(false, true) ? Answer.status(429).withRetryAfter("1") : Answer.ok());
+        stub.answer(request -> request.idempotencyKey().equals("m-1") && throttledOnce.compareAndSet(false, true)
+                ? Answer.status(429).withRetryAfter("2") : Answer.ok());
         startDelivery();
         produce(List.of(request("m-1", "a", "E")));
         Await.until("the 429", TIMEOUT, () -> stub.received().size() == 1);
@@ -227,11 +253,42 @@ class DeliveryIntegrationTest {
         Await.until("all three delivered", TIMEOUT, () -> stub.delivered().size() == 3);
 
         Instant throttledAt = stub.received().get(0).at();
+        Map<String, Instant> deliveredAt = stub.delivered().stream()
+                .collect(Collectors.toMap(RefinerStub.Received::idempotencyKey, RefinerStub.Received::at));
         assertThat(meters.get("refiner.delivery.throttled").counter().count()).isEqualTo(1.0);
         assertThat(meters.get("refiner.delivery.retried").counter().count()).isEqualTo(1.0);
-        assertThat(stub.received().subList(1, stub.received().size()))
-                .as("no request, of this contact or another, went out during the Retry-After")
-                .allSatisfy(later -> assertThat(Duration.between(throttledAt, later.at())).isGreaterThanOrEqualTo(Duration.ofMillis(950)));
+        assertThat(Duration.between(throttledAt, deliveredAt.get("m-1"))).as("the throttled request waits its Retry-After")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1_950));
+        assertThat(deliveredAt.get("m-2")).as("other contacts do not: one 429 is not a limit").isBefore(deliveredAt.get("m-1"));
+        assertThat(deliveredAt.get("m-3")).isBefore(deliveredAt.get("m-1"));
+    }
+
+    @Test
+    void aRetryAfterHoldsEverybodyWhenRefinerAcceptsNothing() throws Exception {
+        // One partition: the six go out together, and their 429s come back before anything else can go.
+        config = config.with(AppConfig.REQUESTS_TOPIC, config.topics().requests() + "-single")
+                .with(AppConfig.RETRY_TOPIC, config.topics().retries() + "-single").with(AppConfig.TOPICS_PARTITIONS, "1");
+        Pipeline.createMissingTopics(config);
+        AtomicBoolean refusing = new AtomicBoolean(true);
+        stub.answer(request -> refusing.get() ? Answer.status(429).withRetryAfter("2") : Answer.ok());
+        startDelivery();
+        List<RefinerRequestRecord> first = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            first.add(request("m-" + i, "u-" + i, "E"));
+        }
+        produce(first);
+        Await.until("six 429s", TIMEOUT, () -> stub.received().size() >= 6);
+        Instant lastRefused = stub.received().get(stub.received().size() - 1).at();
+        refusing.set(false);
+        produce(List.of(request("m-late", "u-late", "E")));
+
+        Await.until("all seven delivered", TIMEOUT, () -> stub.delivered().size() == 7);
+
+        RefinerStub.Received late = stub.delivered().stream().filter(r -> r.idempotencyKey().equals("m-late")).findFirst().orElseThrow();
+        assertThat(Duration.between(lastRefused, late.at())).as("nothing went out during the Retry-After, a new contact neither; "
+                        + "the stub received " + stub.received().stream().map(r -> r.idempotencyKey() + "@" + r.at()).toList())
+                .isGreaterThanOrEqualTo(Duration.ofMillis(1_500));
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().deadLetters())).isZero();
     }
 
     @Test

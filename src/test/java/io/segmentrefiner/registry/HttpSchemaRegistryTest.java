@@ -100,7 +100,7 @@ class HttpSchemaRegistryTest {
 
     @Test
     void theCacheAsksOncePerSubjectAndSchema() {
-        try (SchemaRegistry registry = SchemaRegistries.connect(url(), Optional.empty())) {
+        try (SchemaRegistry registry = SchemaRegistries.connect(url(), Optional.empty(), java.util.Map.of(), Optional.empty())) {
             registry.register("a-value", RefinerRequestRecord.getClassSchema());
             registry.register("a-value", RefinerRequestRecord.getClassSchema());
             assertThat(registry.schemaById(7)).isEqualTo(RefinerRequestRecord.getClassSchema());
@@ -111,9 +111,9 @@ class HttpSchemaRegistryTest {
 
     @Test
     void mockUrlsShareAnInMemoryRegistryPerScope() {
-        SchemaRegistry first = SchemaRegistries.connect("mock://scope-a", Optional.empty());
-        SchemaRegistry again = SchemaRegistries.connect("mock://scope-a", Optional.empty());
-        SchemaRegistry other = SchemaRegistries.connect("mock://scope-b", Optional.empty());
+        SchemaRegistry first = SchemaRegistries.connect("mock://scope-a", Optional.empty(), java.util.Map.of(), Optional.empty());
+        SchemaRegistry again = SchemaRegistries.connect("mock://scope-a", Optional.empty(), java.util.Map.of(), Optional.empty());
+        SchemaRegistry other = SchemaRegistries.connect("mock://scope-b", Optional.empty(), java.util.Map.of(), Optional.empty());
         try {
             int id = first.register("t-value", RefinerRequestRecord.getClassSchema());
 

@@ -8,7 +8,6 @@ import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.harness.ApicurioRegistryProcess;
 import io.segmentrefiner.harness.Await;
-import io.segmentrefiner.harness.FreePorts;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
 import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.harness.TopicReader;
@@ -37,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -176,40 +174,6 @@ class TranslationIntegrationTest {
         }
         assertThat(skipped("UNSUPPORTED_TYPE")).isEqualTo(1.0);
         assertThat(skipped("DISABLED")).isEqualTo(1.0);
-    }
-
-    /** An outage of the registry is not bad data: nothing is dead-lettered, translation stops, a restart resumes once. */
-    @Test
-    void aRegistryOutageStopsTranslationAndARestartTranslatesEachEventOnce() throws Exception {
-        // Kafka Streams does not leave its group on close: the restart waits out the stopped member's session.
-        AppConfig working = config.with("session.timeout.ms", "6000");
-        config = working.with(AppConfig.SCHEMA_REGISTRY_URL, "http://127.0.0.1:" + FreePorts.next());
-        startPipeline();
-        produce(List.of(
-                new String[]{"bad", "{not json"},
-                new String[]{"a", """
-                        {"type":"track","messageId":"out-1","userId":"u-1","event":"Opened"}"""},
-                new String[]{"b", """
-                        {"type":"identify","messageId":"out-2","userId":"u-2","traits":{"plan":"pro"}}"""},
-                new String[]{"c", """
-                        {"type":"page","messageId":"out-3","userId":"u-3","name":"Pricing"}"""}));
-
-        KafkaStreams.State end = pipeline.stopped().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        assertThat(end).as("translation stops on the registry outage instead of dead-lettering").isEqualTo(KafkaStreams.State.ERROR);
-        pipeline.close();
-
-        config = working;
-        startPipeline();
-        HttpSchemaRegistry reader = HttpSchemaRegistry.connect(registry.url(), Optional.empty());
-        ConfluentAvroSerde<RefinerRequestRecord> serde = new ConfluentAvroSerde<>(reader, RefinerRequestRecord.getClassSchema());
-        List<String> translated = TopicReader.read(broker.bootstrapServers(), config.topics().requests(), 3, TIMEOUT,
-                        new ByteArrayDeserializer(), new ByteArrayDeserializer()).stream()
-                .map(record -> serde.deserializer().deserialize(record.topic(), record.value()).getMessageId()).toList();
-        assertThat(translated).containsExactlyInAnyOrder("out-1", "out-2", "out-3");
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.read(broker.bootstrapServers(), config.topics().deadLetters(),
-                1, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        assertThat(deadLetters).as("only the bad event, once: the aborted attempt left no dead letter behind").singleElement()
-                .satisfies(d -> assertThat(DeadLetterHeaders.text(d.headers(), DeadLetterHeaders.REASON)).contains("INVALID_JSON"));
     }
 
     /** A clean stop leaves the group: the next instance does not wait out the stopped one's session. */

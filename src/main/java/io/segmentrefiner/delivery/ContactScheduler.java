@@ -1,0 +1,907 @@
+package io.segmentrefiner.delivery;
+
+import io.segmentrefiner.deadletter.DeadLetter;
+import io.segmentrefiner.deadletter.DeadLetterHeaders;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.HashSet;
+import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * Decides what goes to Refiner when, and what becomes of each answer. It owns the lock, and under it the per-contact
+ * queues and lines, the {@link Throttle} and the breaker that pauses delivery while Refiner refuses the API key. It
+ * starts no thread and touches no Kafka client: what it decides leaves through {@link Effects}, and what happened
+ * comes back through its methods, so that it is tested by calling them.
+ *
+ * <p>Partition {@code i} of the requests topic and partition {@code i} of the retry topic form a pair, owned and
+ * handed over together. A contact has at most one request in flight, and its requests go out in the order of their
+ * offsets on the requests topic. When one of them needs a retry, the contact waits: that request and every later
+ * one of the contact go into the contact's line on the retry topic (a retry record, then held records), and none of
+ * them goes out before the one ahead of it is done. The line is durable, so that whoever owns the pair next reads
+ * it back before it reads the requests topic ({@link #replayed}), and knows who waits.
+ *
+ * <p>A request's offset on the requests topic is done once its outcome is durable: delivered, dead-lettered, or
+ * written into its contact's line. A record of the retry topic stays live while the request it holds is in the line,
+ * so that the committed offset of the retry topic never passes it.
+ */
+final class ContactScheduler {
+
+    private static final Logger log = LoggerFactory.getLogger(ContactScheduler.class);
+    private static final Duration FIRST_AUTH_PROBE = Duration.ofSeconds(1);
+    // Offsets named in a dead letter's header of the requests held behind it; the count is always complete.
+    private static final int HELD_OFFSETS_SHOWN = 100;
+    // How often an owner record lets the retry partition's committed offset move up.
+    private static final Duration OWNER_RECORD_EVERY = Duration.ofSeconds(1);
+
+    /** What the scheduler asks of the world. */
+    interface Effects {
+        /** Sends the attempt; its answer comes back through {@link #answered}. Called without the lock. */
+        void send(Attempt attempt);
+
+        /** Writes the record; its acknowledgement comes back through {@link #written}. Called under the lock: it must not block. */
+        void write(Write write);
+
+        /** Calls {@link #tick} after the wait. Called under the lock: it must not block. */
+        void wakeUpIn(Duration wait);
+    }
+
+    /** One attempt of one request. */
+    record Attempt(Pending pending, long generation, Throttle.Ticket ticket, Instant at, long startedNanos, boolean probe) {
+    }
+
+    /** What a pair of partitions holds: the requests read from it, and the lines of its waiting contacts. */
+    private static final class Pair {
+        final int index;
+        final long generation;
+        final Map<String, Contact> contacts = new HashMap<>();
+        // Offsets on the retry topic of the latest record of each request in a line.
+        final TreeSet<Long> liveRetryOffsets = new TreeSet<>();
+        // Offsets of owner records that begin what counts: where a reader of the retry partition may start.
+        final TreeSet<Long> ownerRecords = new TreeSet<>();
+        // Who writes this pair's records now, and when it last said so.
+        final String writer = UUID.randomUUID().toString();
+        long firstOwnerRecord = -1;
+        int writesSinceOwnerRecord;
+        long lastOwnerRecordNanos;
+        // While reading back: the owner whose records count, and those whose ownership ended.
+        String replayOwner;
+        final Set<String> endedOwners = new HashSet<>();
+        OffsetTracker requestOffsets;
+        boolean reignBegun;
+        boolean caughtUp;
+        boolean revoked;
+        int attemptsInFlight;
+        int writesInFlight;
+
+        Pair(int index, long generation) {
+            this.index = index;
+            this.generation = generation;
+        }
+    }
+
+    /** One contact of one pair: its queue read from the requests topic, or its line on the retry topic. */
+    private static final class Contact {
+        final Pair pair;
+        final String key;
+        final ArrayDeque<Pending> queue = new ArrayDeque<>();
+        final TreeMap<Long, Pending> line = new TreeMap<>();
+        // The highest offset that was in the line: every request of the contact up to it is done.
+        long lineEnd = -1;
+        int resolutionsInFlight;
+        Pending inFlight;
+        boolean ready;
+
+        Contact(Pair pair, String key) {
+            this.pair = pair;
+            this.key = key;
+        }
+
+        /** Whether its requests wait in the line: one of them needs a retry, or the line's end is not yet durable. */
+        boolean waiting() {
+            return !line.isEmpty() || resolutionsInFlight > 0;
+        }
+
+        /** The request to send next, due or not; empty when one is in flight or nothing is there. */
+        Optional<Pending> next() {
+            if (inFlight != null) {
+                return Optional.empty();
+            }
+            if (waiting()) {
+                return line.isEmpty() ? Optional.empty() : Optional.of(line.firstEntry().getValue());
+            }
+            return Optional.ofNullable(queue.peekFirst());
+        }
+
+        boolean idle() {
+            return queue.isEmpty() && line.isEmpty() && resolutionsInFlight == 0 && inFlight == null;
+        }
+    }
+
+    private record Due(Instant at, Contact contact) implements Comparable<Due> {
+        @Override
+        public int compareTo(Due other) {
+            return at.compareTo(other.at);
+        }
+    }
+
+    private final Object lock = new Object();
+    private final DeliverySettings settings;
+    private final Effects effects;
+    private final DeliveryMetrics metrics;
+    private final Clock clock;
+    private final LongSupplier nanoTime;
+
+    // Guarded by lock.
+    private final Map<Integer, Pair> pairs = new HashMap<>();
+    private final ArrayDeque<Contact> ready = new ArrayDeque<>();
+    private final PriorityQueue<Due> later = new PriorityQueue<>();
+    private final Throttle throttle;
+    private long generations;
+    private int queued;
+    private int held;
+    private int attemptsInFlight;
+    private boolean running = true;
+    private long wakeUpAt = Long.MAX_VALUE;
+    private boolean unauthorized;
+    private boolean probing;
+    private long probeAt;
+    private Duration nextProbe = FIRST_AUTH_PROBE;
+
+    ContactScheduler(DeliverySettings settings, Effects effects, DeliveryMetrics metrics, Clock clock, LongSupplier nanoTime) {
+        this.settings = settings;
+        this.effects = effects;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.nanoTime = nanoTime;
+        this.throttle = new Throttle(settings.maxInFlight(), settings.ratePerSecond(), nanoTime.getAsLong());
+    }
+
+    // ---- pairs -----------------------------------------------------------------------------------------------------
+
+    /**
+     * Starts tracking the requests partition of a pair from what its last reader committed: {@code doneBefore} are
+     * the offsets above the committed one that it recorded as done.
+     */
+    void openRequests(int pair, Set<Long> doneBefore) {
+        synchronized (lock) {
+            pair(pair).requestOffsets = new OffsetTracker(doneBefore);
+        }
+    }
+
+    boolean requestsOpen(int pair) {
+        synchronized (lock) {
+            Pair state = pairs.get(pair);
+            return state != null && state.requestOffsets != null;
+        }
+    }
+
+    /**
+     * Begins this reader's ownership of a pair's retry partition with an owner record. Reading the partition back up
+     * to that record gives what the lines held; what comes after it is this reader's alone: a record that a reader
+     * who lost the partition still had on its way is ignored, by this reader and by whoever owns it next.
+     */
+    void beginReign(int pair) {
+        synchronized (lock) {
+            Pair state = pair(pair);
+            if (!state.reignBegun) {
+                state.reignBegun = true;
+                writeOwnerRecord(state);
+            }
+        }
+    }
+
+    /** How far the retry partition is to be read back: past this reader's owner record, once the broker has it. */
+    Optional<Long> catchUpEnd(int pair) {
+        synchronized (lock) {
+            Pair state = pairs.get(pair);
+            return state == null || state.firstOwnerRecord < 0 ? Optional.empty() : Optional.of(state.firstOwnerRecord + 1);
+        }
+    }
+
+    private void writeOwnerRecord(Pair pair) {
+        pair.writesSinceOwnerRecord = 0;
+        pair.lastOwnerRecordNanos = nanoTime.getAsLong();
+        pair.writesInFlight++;
+        effects.write(new Write.Owner(pair.index, pair.generation,
+                new ProducerRecord<>(settings.retryTopic(), pair.index, (byte[]) null, (byte[]) null, RetryHeaders.owner(pair.writer))));
+    }
+
+    /**
+     * Writes another owner record for the pairs that wrote since their last, a second apart at most: the retry
+     * partition's committed offset is always an owner record, so that whoever reads from it knows whose records count.
+     */
+    void renewOwnerRecords() {
+        synchronized (lock) {
+            long now = nanoTime.getAsLong();
+            for (Pair pair : pairs.values()) {
+                if (pair.caughtUp && !pair.revoked && pair.writesSinceOwnerRecord > 0 && now - pair.lastOwnerRecordNanos >= OWNER_RECORD_EVERY.toNanos()) {
+                    writeOwnerRecord(pair);
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether a record read back while the pair catches up counts: an owner record, or one by the owner of the
+     * ownership it falls in (or by nobody, before the first owner record).
+     */
+    boolean counts(int pair, RetryHeaders.Entry entry) {
+        synchronized (lock) {
+            Pair state = pairs.get(pair);
+            return state != null && (entry.kind() == RetryHeaders.Kind.OWNER || state.replayOwner == null
+                    || entry.writer().filter(state.replayOwner::equals).isPresent());
+        }
+    }
+
+    /**
+     * A record of the retry topic read while its pair catches up: what the lines held when the pair was handed over.
+     *
+     * @param request the request a retry or held record holds; empty for a resolved one
+     */
+    void replayed(int pair, long retryOffset, RetryHeaders.Entry entry, String contactKey, Optional<Pending> request) {
+        synchronized (lock) {
+            Pair state = pair(pair);
+            if (entry.kind() == RetryHeaders.Kind.OWNER) {
+                String owner = entry.writer().orElse("");
+                if (!state.endedOwners.contains(owner)) {
+                    if (state.replayOwner != null && !state.replayOwner.equals(owner)) {
+                        state.endedOwners.add(state.replayOwner);
+                    }
+                    state.replayOwner = owner;
+                    state.ownerRecords.add(retryOffset);
+                }
+                return;
+            }
+            if (state.replayOwner != null && !entry.writer().filter(state.replayOwner::equals).isPresent()) {
+                return; // written by a reader that no longer owned the partition
+            }
+            Contact contact = contact(state, contactKey);
+            contact.lineEnd = Math.max(contact.lineEnd, entry.history().origin().offset());
+            if (entry.kind() == RetryHeaders.Kind.RESOLVED) {
+                Pending resolved = contact.line.remove(entry.history().origin().offset());
+                if (resolved != null) {
+                    state.liveRetryOffsets.remove(resolved.retryOffset);
+                    held--;
+                }
+                removeIfIdle(contact);
+                return;
+            }
+            Pending pending = request.orElseThrow();
+            pending.generation = state.generation;
+            Pending known = contact.line.get(pending.originOffset);
+            if (known != null) {
+                // A later record of the same request: it knows more of its attempts.
+                state.liveRetryOffsets.remove(known.retryOffset);
+                known.history = pending.history;
+                known.due = pending.due;
+                known.retryOffset = retryOffset;
+            } else {
+                pending.inLine = true;
+                pending.retryOffset = retryOffset;
+                contact.line.put(pending.originOffset, pending);
+                held++;
+            }
+            state.liveRetryOffsets.add(retryOffset);
+        }
+    }
+
+    /** The pair's lines are known: its waiting contacts go on, and its requests may be read. */
+    void caughtUp(int pair) {
+        List<Attempt> sends;
+        synchronized (lock) {
+            Pair state = pair(pair);
+            state.caughtUp = true;
+            Instant wall = clock.instant();
+            state.contacts.values().forEach(contact -> schedule(contact, wall));
+            sends = dispatch();
+        }
+        sends.forEach(effects::send);
+    }
+
+    boolean linesKnown(int pair) {
+        synchronized (lock) {
+            Pair state = pairs.get(pair);
+            return state != null && state.caughtUp;
+        }
+    }
+
+    private Pair pair(int index) {
+        return pairs.computeIfAbsent(index, i -> new Pair(i, ++generations));
+    }
+
+    private Contact contact(Pair pair, String key) {
+        return pair.contacts.computeIfAbsent(key, k -> new Contact(pair, k));
+    }
+
+    // ---- requests --------------------------------------------------------------------------------------------------
+
+    /**
+     * A request read from the requests topic. A contact that waits takes it into its line; another queues it. An
+     * offset an earlier reader finished is skipped, and one whose request is already in its contact's line (read
+     * back from the retry topic) is done.
+     */
+    void offer(Pending pending) {
+        List<Attempt> sends;
+        synchronized (lock) {
+            Pair pair = pairs.get(pending.pair);
+            if (pair == null || pair.requestOffsets == null || !pair.requestOffsets.opened(pending.originOffset)) {
+                return;
+            }
+            pending.generation = pair.generation;
+            Contact contact = contact(pair, pending.contact);
+            if (contact.waiting() && pending.originOffset <= contact.lineEnd) {
+                // Already in the line, or ahead of it and so done: read again because the offsets done above the
+                // committed one did not all fit in the commit's metadata. Sending it would put it after later ones.
+                pair.requestOffsets.done(pending.originOffset);
+                return;
+            }
+            if (contact.waiting()) {
+                hold(contact, pending);
+                enforceHoldLimit(contact);
+            } else {
+                contact.queue.addLast(pending);
+                queued++;
+            }
+            schedule(contact, clock.instant());
+            sends = dispatch();
+        }
+        sends.forEach(effects::send);
+    }
+
+    /**
+     * A record that cannot be read as a request: dead-lettered at once, outside any contact's order. One of the retry
+     * topic stays live until its dead letter is durable.
+     *
+     * @param retryOffset its offset on the retry topic, or -1 for a record of the requests topic
+     */
+    void unreadable(Pending record, long retryOffset, String reason, String message) {
+        synchronized (lock) {
+            Pair pair = pairs.get(record.pair);
+            if (pair == null) {
+                return;
+            }
+            if (record.fromRequests && (pair.requestOffsets == null || !pair.requestOffsets.opened(record.originOffset))) {
+                return;
+            }
+            record.generation = pair.generation;
+            if (retryOffset >= 0) {
+                record.retryOffset = retryOffset;
+                pair.liveRetryOffsets.add(retryOffset);
+            }
+            metrics.deadLettered(reason);
+            write(pair, new Write.DeadLettered(record, reason, deadLetterRecord(record, reason, message, Optional.empty(), List.of())));
+        }
+    }
+
+    private void hold(Contact contact, Pending pending) {
+        pending.inLine = true;
+        contact.line.put(pending.originOffset, pending);
+        contact.lineEnd = Math.max(contact.lineEnd, pending.originOffset);
+        held++;
+        write(contact.pair, new Write.Held(pending, retryRecord(pending, RetryHeaders.held(pending.headers, pending.origin,
+                contact.pair.writer), pending.value)));
+    }
+
+    /** A contact holds at most {@code delivery.hold.max} requests behind its waiting one; one more and that one is given up. */
+    private void enforceHoldLimit(Contact contact) {
+        if (contact.line.size() - 1 > settings.holdMax() && contact.inFlight == null) {
+            Pending head = contact.line.firstEntry().getValue();
+            deadLetter(contact, head, "HOLD_LIMIT", settings.holdMax() + " later requests of this contact waited behind this one; "
+                    + "it was given up so that they can go on", Optional.empty());
+        }
+    }
+
+    // ---- sending ---------------------------------------------------------------------------------------------------
+
+    /** Sends what is due and allowed, and what the breaker's probe needs; called by a timer and by the poll loop. */
+    void tick() {
+        List<Attempt> sends;
+        synchronized (lock) {
+            wakeUpAt = Long.MAX_VALUE;
+            sends = dispatch();
+        }
+        sends.forEach(effects::send);
+    }
+
+    private void schedule(Contact contact, Instant wall) {
+        if (contact.ready || contact.pair.revoked || !contact.pair.caughtUp) {
+            return;
+        }
+        Optional<Pending> next = contact.next();
+        if (next.isEmpty()) {
+            return;
+        }
+        if (next.get().due.isAfter(wall)) {
+            later.add(new Due(next.get().due, contact));
+            wakeUpIn(Duration.between(wall, next.get().due));
+            return;
+        }
+        contact.ready = true;
+        ready.addLast(contact);
+    }
+
+    private List<Attempt> dispatch() {
+        List<Attempt> sends = new ArrayList<>();
+        if (!running) {
+            return sends;
+        }
+        long now = nanoTime.getAsLong();
+        Instant wall = clock.instant();
+        while (!later.isEmpty() && !later.peek().at().isAfter(wall)) {
+            schedule(later.poll().contact(), wall);
+        }
+        if (unauthorized) {
+            probe(now, wall).ifPresent(sends::add);
+            return sends;
+        }
+        while (!ready.isEmpty()) {
+            Contact contact = ready.peekFirst();
+            Optional<Pending> next = sendable(contact) ? contact.next() : Optional.empty();
+            if (next.isEmpty() || next.get().due.isAfter(wall)) {
+                ready.pollFirst();
+                contact.ready = false;
+                schedule(contact, wall);
+                continue;
+            }
+            Optional<Throttle.Ticket> ticket = throttle.tryAcquire(now);
+            if (ticket.isEmpty()) {
+                throttle.waitWhenBlocked(now).ifPresent(this::wakeUpIn);
+                break;
+            }
+            ready.pollFirst();
+            contact.ready = false;
+            sends.add(start(contact, next.get(), ticket.get(), now, wall, false));
+        }
+        return sends;
+    }
+
+    /** A contact of a pair still owned and not being handed back. */
+    private boolean sendable(Contact contact) {
+        return !contact.pair.revoked && pairs.get(contact.pair.index) == contact.pair;
+    }
+
+    private Attempt start(Contact contact, Pending pending, Throttle.Ticket ticket, long now, Instant wall, boolean probe) {
+        contact.inFlight = pending;
+        contact.pair.attemptsInFlight++;
+        attemptsInFlight++;
+        return new Attempt(pending, contact.pair.generation, ticket, wall, now, probe);
+    }
+
+    /** While the key is refused, one request at a time goes out, with backoff, to find out whether it works again. */
+    private Optional<Attempt> probe(long now, Instant wall) {
+        if (probing || now < probeAt) {
+            if (!probing) {
+                wakeUpIn(Duration.ofNanos(probeAt - now));
+            }
+            return Optional.empty();
+        }
+        for (Contact contact : ready) {
+            Optional<Pending> next = sendable(contact) ? contact.next() : Optional.empty();
+            if (next.isPresent() && !next.get().due.isAfter(wall)) {
+                Optional<Throttle.Ticket> ticket = throttle.tryAcquire(now);
+                if (ticket.isEmpty()) {
+                    throttle.waitWhenBlocked(now).ifPresent(this::wakeUpIn);
+                    return Optional.empty();
+                }
+                ready.remove(contact);
+                contact.ready = false;
+                probing = true;
+                return Optional.of(start(contact, next.get(), ticket.get(), now, wall, true));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void wakeUpIn(Duration wait) {
+        long at = nanoTime.getAsLong() + Math.max(0, wait.toNanos());
+        // One wake-up at a time, the earliest: a later one is asked for again when this one has run.
+        if (at < wakeUpAt) {
+            wakeUpAt = at;
+            effects.wakeUpIn(wait);
+        }
+    }
+
+    // ---- answers ---------------------------------------------------------------------------------------------------
+
+    /** Refiner's answer to an attempt, or why there is none. */
+    void answered(Attempt attempt, ApiResponse response) {
+        List<Attempt> sends;
+        synchronized (lock) {
+            Verdict verdict = Verdict.of(response);
+            throttle.release(attempt.ticket(), verdict, nanoTime.getAsLong());
+            attemptsInFlight--;
+            Pending pending = attempt.pending();
+            Pair pair = pairs.get(pending.pair);
+            if (pair != null && pair.generation == attempt.generation()) {
+                pair.attemptsInFlight--;
+                Contact contact = pair.contacts.get(pending.contact);
+                contact.inFlight = null;
+                if (verdict instanceof Verdict.Unauthorized) {
+                    refusedKey(attempt, response);
+                } else {
+                    keyAccepted();
+                    decide(contact, pending, verdict, response, attempt.at());
+                }
+                schedule(contact, clock.instant());
+                removeIfIdle(contact);
+            } else if (attempt.probe()) {
+                probing = false;
+            }
+            lock.notifyAll();
+            sends = dispatch();
+        }
+        sends.forEach(effects::send);
+    }
+
+    private void decide(Contact contact, Pending pending, Verdict verdict, ApiResponse response, Instant attemptAt) {
+        RetryHeaders.History tried = pending.history.next(attemptAt);
+        Instant first = tried.firstAttempt().orElse(attemptAt);
+        if (verdict instanceof Verdict.Delivered) {
+            metrics.delivered();
+            finish(contact, pending);
+        } else if (verdict instanceof Verdict.Retry retry) {
+            if (retry.throttled()) {
+                metrics.throttled();
+            }
+            Optional<Instant> next = settings.retry().nextAttempt(tried.attempts(), first, clock.instant(), retry.retryAfter());
+            DeadLetter.Attempts attempts = new DeadLetter.Attempts(response.status(), tried.attempts(), first, attemptAt, response.body());
+            if (next.isEmpty()) {
+                deadLetter(contact, pending, "RETRIES_EXHAUSTED", "No success within " + settings.retry().maxDuration() + " and "
+                        + tried.attempts() + " attempts; the last: " + describe(response), Optional.of(attempts));
+            } else if (behind(contact, pending) > settings.holdMax()) {
+                deadLetter(contact, pending, "HOLD_LIMIT", behind(contact, pending) + " later requests of this contact waited behind "
+                        + "this one; it was given up so that they can go on. The last attempt: " + describe(response), Optional.of(attempts));
+            } else {
+                metrics.retried();
+                pending.history = tried;
+                pending.due = next.get();
+                retryLater(contact, pending, response.status());
+            }
+        } else {
+            deadLetter(contact, pending, "HTTP_4XX", "Refiner refused the request: " + describe(response),
+                    Optional.of(new DeadLetter.Attempts(response.status(), tried.attempts(), first, attemptAt, response.body())));
+        }
+    }
+
+    private static int behind(Contact contact, Pending pending) {
+        return pending.inLine ? contact.line.size() - 1 : contact.queue.size() - 1;
+    }
+
+    private static String describe(ApiResponse response) {
+        return response.failure().orElseGet(() -> "HTTP " + response.status());
+    }
+
+    /** Delivered: the request leaves its queue, or its line with a record that says so. */
+    private void finish(Contact contact, Pending pending) {
+        if (pending.inLine) {
+            contact.line.remove(pending.originOffset);
+            held--;
+            resolve(contact, pending);
+        } else {
+            contact.queue.removeFirst();
+            queued--;
+            contact.pair.requestOffsets.done(pending.originOffset);
+        }
+    }
+
+    private void resolve(Contact contact, Pending pending) {
+        contact.resolutionsInFlight++;
+        write(contact.pair, new Write.Resolved(pending, retryRecord(pending, RetryHeaders.resolved(pending.origin, contact.pair.writer), null)));
+    }
+
+    /**
+     * Into the contact's line: a request from its queue starts the line, and the rest of the queue follows it there
+     * in order; one already in the line gets a newer record, which is what counts from then on.
+     */
+    private void retryLater(Contact contact, Pending pending, int lastStatus) {
+        Headers headers = RetryHeaders.retry(pending.headers, pending.due, pending.history, lastStatus, contact.pair.writer);
+        if (pending.inLine) {
+            write(contact.pair, new Write.Retry(pending, retryRecord(pending, headers, pending.value)));
+            return;
+        }
+        contact.queue.removeFirst();
+        queued--;
+        pending.inLine = true;
+        contact.line.put(pending.originOffset, pending);
+        contact.lineEnd = Math.max(contact.lineEnd, pending.originOffset);
+        held++;
+        write(contact.pair, new Write.Retry(pending, retryRecord(pending, headers, pending.value)));
+        while (!contact.queue.isEmpty()) {
+            queued--;
+            hold(contact, contact.queue.removeFirst());
+        }
+    }
+
+    private void deadLetter(Contact contact, Pending pending, String reason, String message, Optional<DeadLetter.Attempts> attempts) {
+        metrics.deadLettered(reason);
+        List<Long> heldBehind = pending.inLine ? List.copyOf(contact.line.tailMap(pending.originOffset, false).keySet()) : List.of();
+        write(contact.pair, new Write.DeadLettered(pending, reason, deadLetterRecord(pending, reason, message, attempts, heldBehind)));
+        if (pending.inLine) {
+            contact.line.remove(pending.originOffset);
+            held--;
+            resolve(contact, pending);
+        } else {
+            contact.queue.removeFirst();
+            queued--;
+        }
+    }
+
+    private ProducerRecord<byte[], byte[]> deadLetterRecord(Pending pending, String reason, String message,
+                                                            Optional<DeadLetter.Attempts> attempts, List<Long> heldBehind) {
+        DeadLetter deadLetter = new DeadLetter(DeadLetter.STAGE_DELIVER, reason, message, pending.history.origin(), attempts);
+        Headers headers = deadLetter.appendTo(RetryHeaders.withoutRetryHeaders(pending.headers));
+        if (!heldBehind.isEmpty()) {
+            headers.add(DeadLetterHeaders.HELD_BEHIND, Integer.toString(heldBehind.size()).getBytes(StandardCharsets.UTF_8));
+            headers.add(DeadLetterHeaders.HELD_BEHIND_OFFSETS, heldBehind.stream().limit(HELD_OFFSETS_SHOWN).map(String::valueOf)
+                    .collect(Collectors.joining(",")).getBytes(StandardCharsets.UTF_8));
+        }
+        return new ProducerRecord<>(settings.deadLetterTopic(), null, pending.key, pending.value, headers);
+    }
+
+    /** A record of the line goes to the retry partition of the request's own pair, where its next owner reads it. */
+    private ProducerRecord<byte[], byte[]> retryRecord(Pending pending, Headers headers, byte[] value) {
+        return new ProducerRecord<>(settings.retryTopic(), pending.pair, pending.key, value, headers);
+    }
+
+    private void write(Pair pair, Write write) {
+        pair.writesInFlight++;
+        if (write.record().topic().equals(settings.retryTopic())) {
+            pair.writesSinceOwnerRecord++;
+        }
+        effects.write(write);
+    }
+
+    /** 401 or 403: the request stays first in its queue or line, and delivery pauses until a probe is accepted. */
+    private void refusedKey(Attempt attempt, ApiResponse response) {
+        boolean first = !unauthorized;
+        unauthorized = true;
+        if (attempt.probe()) {
+            probing = false;
+            Duration doubled = nextProbe.multipliedBy(2);
+            nextProbe = doubled.compareTo(settings.maxAuthProbe()) > 0 ? settings.maxAuthProbe() : doubled;
+        }
+        if (first) {
+            log.error("Refiner refused the API key (HTTP {}): delivery is paused until it is accepted again, probing with "
+                    + "backoff up to every {}. Check refiner.api.key.", response.status(), settings.maxAuthProbe());
+        }
+        if (first || attempt.probe()) {
+            probeAt = nanoTime.getAsLong() + nextProbe.toNanos();
+            wakeUpIn(nextProbe);
+        }
+    }
+
+    private void keyAccepted() {
+        if (!unauthorized) {
+            return;
+        }
+        unauthorized = false;
+        probing = false;
+        nextProbe = FIRST_AUTH_PROBE;
+        log.info("Refiner accepts the API key again: delivery resumed");
+    }
+
+    // ---- acknowledgements ------------------------------------------------------------------------------------------
+
+    /** The broker has a write: what it made durable is done. */
+    void written(Write write, long offset) {
+        List<Attempt> sends;
+        synchronized (lock) {
+            Pair pair = pairs.get(write.pair());
+            if (pair == null || pair.generation != write.generation()) {
+                return; // of a pair handed back meanwhile: its next owner reads the request again
+            }
+            pair.writesInFlight--;
+            if (write instanceof Write.Owner) {
+                pair.ownerRecords.add(offset);
+                if (pair.firstOwnerRecord < 0) {
+                    pair.firstOwnerRecord = offset;
+                }
+                lock.notifyAll();
+                return;
+            }
+            Pending pending = ((Write.OfRequest) write).pending();
+            if (write instanceof Write.Retry || write instanceof Write.Held) {
+                placed(pair, pending, offset);
+            } else if (write instanceof Write.Resolved) {
+                pair.liveRetryOffsets.remove(pending.retryOffset);
+                Contact contact = pair.contacts.get(pending.contact);
+                if (contact != null) {
+                    contact.resolutionsInFlight--;
+                    schedule(contact, clock.instant());
+                    removeIfIdle(contact);
+                }
+            } else if (!pending.inLine) {
+                // A dead letter of a request outside any line, or of a record that could not be read.
+                if (pending.fromRequests) {
+                    pair.requestOffsets.done(pending.originOffset);
+                } else {
+                    pair.liveRetryOffsets.remove(pending.retryOffset);
+                }
+            }
+            lock.notifyAll();
+            sends = dispatch();
+        }
+        sends.forEach(effects::send);
+    }
+
+    /** Its record in the line is durable: an older one of the same request counts no more, and its offset on the requests topic is done. */
+    private static void placed(Pair pair, Pending pending, long offset) {
+        if (pending.retryOffset >= 0) {
+            pair.liveRetryOffsets.remove(pending.retryOffset);
+        } else if (pending.fromRequests) {
+            pair.requestOffsets.done(pending.originOffset);
+        }
+        pending.retryOffset = offset;
+        pair.liveRetryOffsets.add(offset);
+    }
+
+    private static void removeIfIdle(Contact contact) {
+        if (contact.idle() && !contact.ready) {
+            contact.pair.contacts.remove(contact.key);
+        }
+    }
+
+    // ---- handing pairs back ----------------------------------------------------------------------------------------
+
+    /** Nothing more of these pairs goes out; what is in flight finishes. */
+    void revoke(Collection<Integer> indexes) {
+        synchronized (lock) {
+            indexes.stream().map(pairs::get).filter(java.util.Objects::nonNull).forEach(pair -> pair.revoked = true);
+        }
+    }
+
+    /** Waits until nothing of these pairs is in flight or waiting for the broker; false when the timeout passed first. */
+    boolean awaitQuiet(Collection<Integer> indexes, Duration timeout) {
+        long deadline = nanoTime.getAsLong() + timeout.toNanos();
+        synchronized (lock) {
+            while (!quiet(indexes)) {
+                long left = deadline - nanoTime.getAsLong();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    lock.wait(Math.max(1, Math.min(50, left / 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private boolean quiet(Collection<Integer> indexes) {
+        return indexes.stream().map(pairs::get).filter(java.util.Objects::nonNull)
+                .allMatch(pair -> pair.attemptsInFlight == 0 && pair.writesInFlight == 0);
+    }
+
+    /**
+     * What can be committed for these pairs: on the requests topic the lowest offset without a durable outcome, and
+     * in the metadata those done above it; on the retry topic the last owner record before the lowest record still
+     * in a line (or the last one, when no line holds any), so that reading from it starts with whose records count.
+     */
+    Map<TopicPartition, OffsetAndMetadata> committable(Collection<Integer> indexes) {
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        synchronized (lock) {
+            for (int index : indexes) {
+                Pair pair = pairs.get(index);
+                if (pair == null) {
+                    continue;
+                }
+                if (pair.requestOffsets != null && pair.requestOffsets.committable() >= 0) {
+                    commit.put(new TopicPartition(settings.requestsTopic(), index),
+                            new OffsetAndMetadata(pair.requestOffsets.committable(), pair.requestOffsets.metadata()));
+                }
+                Long from = pair.liveRetryOffsets.isEmpty() ? pair.ownerRecords.floor(Long.MAX_VALUE)
+                        : pair.ownerRecords.floor(pair.liveRetryOffsets.first());
+                if (from != null) {
+                    commit.put(new TopicPartition(settings.retryTopic(), index), new OffsetAndMetadata(from));
+                }
+            }
+        }
+        return commit;
+    }
+
+    /** Forgets these pairs: their next owner reads what had no durable outcome again. */
+    void drop(Collection<Integer> indexes) {
+        synchronized (lock) {
+            for (int index : indexes) {
+                Pair pair = pairs.remove(index);
+                if (pair == null) {
+                    continue;
+                }
+                for (Contact contact : pair.contacts.values()) {
+                    queued -= contact.queue.size();
+                    held -= contact.line.size();
+                    ready.remove(contact);
+                }
+            }
+            later.removeIf(due -> pairs.get(due.contact().pair.index) != due.contact().pair);
+        }
+    }
+
+    /** Whether a write is of a pair still owned as when it was decided; one that is not need not be sent. */
+    boolean current(Write write) {
+        synchronized (lock) {
+            Pair pair = pairs.get(write.pair());
+            return pair != null && pair.generation == write.generation();
+        }
+    }
+
+    /** Sends nothing more. */
+    void stop() {
+        synchronized (lock) {
+            running = false;
+        }
+    }
+
+    Set<Integer> pairs() {
+        synchronized (lock) {
+            return Set.copyOf(pairs.keySet());
+        }
+    }
+
+    // ---- what it holds ---------------------------------------------------------------------------------------------
+
+    /** Requests read from the requests topic and waiting in contacts' queues. */
+    int queued() {
+        synchronized (lock) {
+            return queued;
+        }
+    }
+
+    /** Requests in the lines of waiting contacts. */
+    int held() {
+        synchronized (lock) {
+            return held;
+        }
+    }
+
+    int inFlight() {
+        synchronized (lock) {
+            return attemptsInFlight;
+        }
+    }
+
+    /** Contacts whose requests wait behind one that needs a retry. */
+    int waitingContacts() {
+        synchronized (lock) {
+            return (int) pairs.values().stream().flatMap(pair -> pair.contacts.values().stream()).filter(Contact::waiting).count();
+        }
+    }
+
+    boolean unauthorized() {
+        synchronized (lock) {
+            return unauthorized;
+        }
+    }
+
+    /** The rate requests may go out at, per second; infinite when nothing limits it. */
+    double rate() {
+        synchronized (lock) {
+            return throttle.rate();
+        }
+    }
+}

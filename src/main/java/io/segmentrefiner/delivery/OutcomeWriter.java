@@ -1,0 +1,73 @@
+package io.segmentrefiner.delivery;
+
+import org.apache.kafka.clients.producer.Producer;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Writes the records that make outcomes durable, in the order they were asked for, from a thread of its own: a
+ * producer's send can block (for metadata, or when its buffer is full), and whoever asks (an HTTP client's I/O
+ * thread, the scheduler under its lock) must not. Each acknowledgement is reported with the record's offset.
+ */
+final class OutcomeWriter implements AutoCloseable {
+
+    private final Producer<byte[], byte[]> producer;
+    private final Predicate<Write> current;
+    private final BiConsumer<Write, Long> written;
+    private final Consumer<Exception> failed;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread writer = new Thread(r, "refiner-delivery-writer");
+        writer.setDaemon(true);
+        return writer;
+    });
+
+    /**
+     * @param current whether a write still belongs to a partition this reader owns: one that does not is dropped,
+     *                since its partition's next owner decides anew
+     * @param written told of each record the broker acknowledged, and its offset
+     * @param failed  told when a record could not be written: its outcome is not durable
+     */
+    OutcomeWriter(Producer<byte[], byte[]> producer, Predicate<Write> current, BiConsumer<Write, Long> written, Consumer<Exception> failed) {
+        this.producer = producer;
+        this.current = current;
+        this.written = written;
+        this.failed = failed;
+    }
+
+    /** Queues the write; never blocks. */
+    void write(Write write) {
+        thread.execute(() -> {
+            if (!current.test(write)) {
+                return;
+            }
+            try {
+                producer.send(write.record(), (metadata, error) -> {
+                    if (error != null) {
+                        failed.accept(error);
+                    } else {
+                        written.accept(write, metadata.offset());
+                    }
+                });
+            } catch (RuntimeException error) {
+                failed.accept(error);
+            }
+        });
+    }
+
+    /** Writes what was queued, waits for the acknowledgements (up to the timeout), and closes the producer. */
+    @Override
+    public void close() {
+        thread.shutdown();
+        try {
+            thread.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(10));
+    }
+}

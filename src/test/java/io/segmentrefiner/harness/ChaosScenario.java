@@ -1,0 +1,153 @@
+package io.segmentrefiner.harness;
+
+import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.harness.RefinerStub.Answer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+/**
+ * Two {@code run} instances of one application on a broker of their own (a child JVM), with Apicurio and a Refiner
+ * stand-in that fails 30% of first attempts with 500 and admits {@code rate} requests a second (429 above). While
+ * they deliver, one instance is killed and started again, then the broker, then the registry hangs while the other
+ * instance is killed and started again. Every event is reconciled by its messageId at the stand-in.
+ */
+public final class ChaosScenario {
+
+    /** What came of the events. */
+    public record Result(int events, Set<String> lost, long deadLettered, int duplicates, Map<String, List<Integer>> outOfOrder,
+                         int firstAttemptsFailed, int throttled, double seconds) {
+    }
+
+    private ChaosScenario() {
+    }
+
+    public static Result run(int events, int contacts, double rate, Path work, PrintStream log) throws Exception {
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(work.resolve("kafka"));
+             ApicurioRegistryProcess registry = ApicurioRegistryProcess.startDurable(work.resolve("apicurio"));
+             RefinerStub stub = RefinerStub.start()) {
+            TokenBucket limiter = new TokenBucket(rate, 0.1);
+            Set<String> tried = ConcurrentHashMap.newKeySet();
+            Set<String> failedFirst = ConcurrentHashMap.newKeySet();
+            Set<String> throttled = ConcurrentHashMap.newKeySet();
+            stub.answer(request -> {
+                if (!limiter.admit()) {
+                    throttled.add(request.idempotencyKey());
+                    return Answer.status(429).withRetryAfter("1");
+                }
+                if (tried.add(request.idempotencyKey()) && ThreadLocalRandom.current().nextInt(100) < 30) {
+                    failedFirst.add(request.idempotencyKey());
+                    return Answer.status(500);
+                }
+                return Answer.ok().after(Duration.ofMillis(2));
+            });
+            Map<String, String> settings = PipelineSettings.forRun("chaos", broker, registry.url(), stub.url(), "rk_chaos");
+            settings.put(AppConfig.TOPICS_PARTITIONS, "6");
+            settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "2s");
+            // A killed member's partitions wait this long before the others take them.
+            settings.put("session.timeout.ms", "6000");
+            AppConfig config = AppConfig.of(settings);
+            Duration timeout = Duration.ofSeconds(180 + (long) (events / rate) * 2);
+            try (RunningApplication a = instance("a", work, settings); RunningApplication b = instance("b", work, settings)) {
+                a.awaitLog("Delivering ", timeout);
+                b.awaitLog("Delivering ", timeout);
+                long start = System.nanoTime();
+                produce(broker, config, events, contacts);
+                log.printf("Chaos: %,d events of %,d contacts produced; Refiner admits %,.0f a second%n", events, contacts, rate);
+
+                awaitDelivered(stub, events / 5, timeout, a, b);
+                log.println("Chaos: killing instance a (SIGKILL) and starting it again");
+                a.kill();
+                a.restart();
+
+                awaitDelivered(stub, events * 2 / 5, timeout, a, b);
+                log.println("Chaos: killing the broker (SIGKILL) and starting it again");
+                broker.kill();
+                broker.restart();
+
+                awaitDelivered(stub, events * 3 / 5, timeout, a, b);
+                log.println("Chaos: the registry hangs (SIGSTOP); killing instance b and starting it again meanwhile");
+                registry.hang();
+                b.kill();
+                b.restart();
+                b.awaitStarted(timeout);
+                Await.until("instance b to say it waits for the registry", timeout, () -> {
+                    RunningApplication.Answer ready = b.get("/ready");
+                    return ready.status() == 503 && ready.body().contains("schema registry");
+                });
+                registry.resume();
+                log.println("Chaos: the registry answers again");
+
+                awaitDelivered(stub, events, timeout, a, b);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                Set<String> delivered = delivered(stub);
+                Set<String> lost = new HashSet<>();
+                for (int i = 0; i < events; i++) {
+                    if (!delivered.contains(messageId(i, contacts))) {
+                        lost.add(messageId(i, contacts));
+                    }
+                }
+                List<RefinerStub.Received> accepted = stub.delivered();
+                Map<String, List<Integer>> outOfOrder = ContactOrder.violations(accepted, r -> RequestRecords.contactOf(r.body()),
+                        r -> Integer.parseInt(r.idempotencyKey().substring(r.idempotencyKey().lastIndexOf('-') + 1)));
+                long deadLettered = TopicReader.countCommitted(broker.bootstrapServers(), config.topics().deadLetters());
+                Result result = new Result(events, lost, deadLettered, accepted.size() - delivered.size(), outOfOrder,
+                        failedFirst.size(), throttled.size(), seconds);
+                log.printf("Chaos: %,d events in %.1f s: %d lost, %d dead-lettered, %,d duplicate deliveries, %d contacts out of order; "
+                                + "%,d first attempts answered 500, %,d requests answered 429%n", events, seconds, lost.size(), deadLettered,
+                        result.duplicates(), outOfOrder.size(), failedFirst.size(), throttled.size());
+                return result;
+            }
+        }
+    }
+
+    private static RunningApplication instance(String name, Path work, Map<String, String> shared) {
+        Map<String, String> settings = new HashMap<>(shared);
+        settings.put("state.dir", work.resolve(name + "-state").toString());
+        return RunningApplication.start(name, work.resolve(name), settings, Map.of());
+    }
+
+    private static String messageId(int index, int contacts) {
+        return "c" + (index % contacts) + "-" + (index / contacts);
+    }
+
+    /** Track events keyed by contact, each contact's in sequence, the contacts interleaved. */
+    private static void produce(KafkaBrokerProcess broker, AppConfig config, int events, int contacts) throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 20),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < events; i++) {
+                String user = "user-" + (i % contacts);
+                producer.send(new ProducerRecord<>(config.topics().input(), user, "{\"type\":\"track\",\"messageId\":\""
+                        + messageId(i, contacts) + "\",\"userId\":\"" + user + "\",\"event\":\"Step " + (i / contacts) + "\"}"));
+            }
+            producer.flush();
+        }
+    }
+
+    private static void awaitDelivered(RefinerStub stub, int count, Duration timeout, RunningApplication... instances) {
+        Await.until(count + " events delivered", timeout, () -> {
+            for (RunningApplication instance : instances) {
+                instance.assertAlive();
+            }
+            return delivered(stub).size() >= count;
+        });
+    }
+
+    private static Set<String> delivered(RefinerStub stub) {
+        return stub.delivered().stream().map(RefinerStub.Received::idempotencyKey).collect(Collectors.toSet());
+    }
+}
