@@ -163,6 +163,7 @@ final class ContactScheduler {
     private int held;
     private int attemptsInFlight;
     private boolean running = true;
+    private boolean holding;
     private long wakeUpAt = Long.MAX_VALUE;
     private boolean unauthorized;
     private boolean probing;
@@ -444,7 +445,7 @@ final class ContactScheduler {
 
     private List<Attempt> dispatch() {
         List<Attempt> sends = new ArrayList<>();
-        if (!running) {
+        if (!running || holding) {
             return sends;
         }
         long now = nanoTime.getAsLong();
@@ -848,6 +849,22 @@ final class ContactScheduler {
             Pair pair = pairs.get(write.pair());
             return pair != null && pair.generation == write.generation();
         }
+    }
+
+    /**
+     * Holds sending while the offsets of what was delivered cannot be committed (the broker is away), and lets it go
+     * on once they can.
+     */
+    void holdSending(boolean hold) {
+        List<Attempt> sends = List.of();
+        synchronized (lock) {
+            boolean resumed = holding && !hold;
+            holding = hold;
+            if (resumed) {
+                sends = dispatch();
+            }
+        }
+        sends.forEach(effects::send);
     }
 
     /** Sends nothing more. */

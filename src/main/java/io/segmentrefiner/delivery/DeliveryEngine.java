@@ -52,6 +52,9 @@ public final class DeliveryEngine implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
     // How long a hand-over or a stop lets the requests in flight finish (HttpClient's own timeout is shorter).
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    // Commits that fail this long (the broker is away) hold sending: what is delivered meanwhile cannot be recorded, and
+    // would be sent again by the next owner if the partitions are handed over. It bounds those duplicates.
+    private static final Duration COMMIT_STALL = Duration.ofSeconds(2);
     // A lookup of positions or end offsets during the loop: a broker that does not answer is asked again next poll.
     private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(2);
 
@@ -73,11 +76,13 @@ public final class DeliveryEngine implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean failed;
     private volatile int partitionsWaitingForRegistry;
+    private volatile boolean holdingForCommits;
 
     // Poll thread only.
     private final Map<TopicPartition, Integer> waitingForSchema = new HashMap<>();
     private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
     private long lastCommitNanos = System.nanoTime();
+    private long lastCommitCurrentNanos = System.nanoTime();
 
     public DeliveryEngine(DeliverySettings settings, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
                           RefinerApi api, SchemaRegistry registry, Deserializer<RefinerRequestRecord> requests, MeterRegistry meters) {
@@ -97,7 +102,7 @@ public final class DeliveryEngine implements AutoCloseable {
         pollThread.start();
     }
 
-    /** What delivery is doing, the worst first: failed, the key refused, waiting for the registry, running. */
+    /** What delivery is doing, the worst first: failed, the key refused, waiting for the registry or for commits, running. */
     public DeliveryHealth health() {
         if (failed) {
             return DeliveryHealth.FAILED;
@@ -111,6 +116,9 @@ public final class DeliveryEngine implements AutoCloseable {
         if (partitionsWaitingForRegistry > 0 && decoder.registryProblem().isPresent()) {
             return DeliveryHealth.WAITING_FOR_REGISTRY;
         }
+        if (holdingForCommits) {
+            return DeliveryHealth.WAITING_FOR_COMMITS;
+        }
         return started ? DeliveryHealth.RUNNING : DeliveryHealth.STARTING;
     }
 
@@ -121,6 +129,8 @@ public final class DeliveryEngine implements AutoCloseable {
             case PAUSED_UNAUTHORIZED -> Optional.of("paused: Refiner refuses the API key (401/403); check refiner.api.key");
             case WAITING_FOR_REGISTRY -> Optional.of("waiting for the schema registry (" + partitionsWaitingForRegistry + " partitions held): "
                     + decoder.registryProblem().orElse("no answer"));
+            case WAITING_FOR_COMMITS -> Optional.of("waiting: its offsets could not be committed for " + COMMIT_STALL.toSeconds()
+                    + " s (is the broker away?); sending goes on once they can");
             case STOPPED -> Optional.of("stopped");
             case STARTING, RUNNING -> Optional.empty();
         };
@@ -297,16 +307,21 @@ public final class DeliveryEngine implements AutoCloseable {
         }
         commit.entrySet().removeIf(entry -> entry.getValue().equals(committed.get(entry.getKey())));
         if (commit.isEmpty()) {
-            return;
+            lastCommitCurrentNanos = System.nanoTime(); // nothing owed
+        } else {
+            committed.putAll(commit);
+            consumer.commitAsync(commit, (done, error) -> {
+                if (error != null) {
+                    // Runs on the poll thread; forgetting what failed makes the next commit send it again.
+                    commit.forEach(committed::remove);
+                    log.warn("Committing delivery offsets failed, the next commit will cover them: {}", error.toString());
+                } else {
+                    lastCommitCurrentNanos = System.nanoTime();
+                }
+            });
         }
-        committed.putAll(commit);
-        consumer.commitAsync(commit, (done, error) -> {
-            if (error != null) {
-                // Runs on the poll thread; forgetting what failed makes the next commit send it again.
-                commit.forEach(committed::remove);
-                log.warn("Committing delivery offsets failed, the next commit will cover them: {}", error.toString());
-            }
-        });
+        holdingForCommits = System.nanoTime() - lastCommitCurrentNanos > COMMIT_STALL.toNanos();
+        scheduler.holdSending(holdingForCommits);
     }
 
     private static Set<Integer> pairsOf(Collection<TopicPartition> partitions) {

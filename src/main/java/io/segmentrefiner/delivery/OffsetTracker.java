@@ -18,18 +18,23 @@ final class OffsetTracker {
 
     private final TreeSet<Long> open = new TreeSet<>();
     private final TreeSet<Long> doneAboveOpen = new TreeSet<>();
-    private final Set<Long> doneBefore;
+    // Offsets an earlier reader recorded as done and this one has not read yet: still done, and still to be recorded.
+    private final TreeSet<Long> doneBefore;
     private long next = -1;
 
     /** @param doneBefore offsets that an earlier reader recorded as done, from the committed metadata */
     OffsetTracker(Set<Long> doneBefore) {
-        this.doneBefore = new HashSet<>(doneBefore);
+        this.doneBefore = new TreeSet<>(doneBefore);
     }
 
-    /** Takes an offset in; false when an earlier reader already finished it, and it is done at once. */
+    /**
+     * Takes an offset in; false when an earlier reader already finished it, and it is done at once (and recorded as
+     * done again while an offset below it is open, so that the next reader skips it too).
+     */
     boolean opened(long offset) {
         next = Math.max(next, offset + 1);
         if (doneBefore.remove(offset)) {
+            recordDone(offset);
             return false;
         }
         open.add(offset);
@@ -38,6 +43,10 @@ final class OffsetTracker {
 
     void done(long offset) {
         open.remove(offset);
+        recordDone(offset);
+    }
+
+    private void recordDone(long offset) {
         if (!open.isEmpty() && offset > open.first()) {
             doneAboveOpen.add(offset);
         }
@@ -49,11 +58,16 @@ final class OffsetTracker {
         return open.isEmpty() ? next : open.first();
     }
 
-    /** The offsets done above {@link #committable()}, as the distances from it in base 36, comma-separated. */
+    /**
+     * The offsets done above {@link #committable()}, by this reader or by an earlier one and not read again yet, as
+     * the distances from it in base 36, comma-separated.
+     */
     String metadata() {
         long base = committable();
+        TreeSet<Long> done = new TreeSet<>(doneAboveOpen);
+        done.addAll(doneBefore.tailSet(base, false));
         StringBuilder text = new StringBuilder();
-        for (long offset : doneAboveOpen) {
+        for (long offset : done) {
             String delta = Long.toString(offset - base, 36);
             if (text.length() + delta.length() + 1 > METADATA_LIMIT) {
                 break; // the rest are sent again after a restart: at least once, never lost

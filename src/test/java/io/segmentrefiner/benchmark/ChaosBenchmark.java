@@ -15,6 +15,7 @@ public final class ChaosBenchmark {
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         double rate = args.length > 1 ? Double.parseDouble(args[1]) : 1_000;
+        System.setProperty("chaos.samples", args.length > 2 ? args[2] : "0");
         ChaosScenario.Result result = ChaosScenario.run(events, Math.max(200, events / 20), rate, RealInfrastructure.workDir("benchmark-chaos"),
                 System.out);
         if (!result.lost().isEmpty() || result.deadLettered() > 0 || !result.outOfOrder().isEmpty()) {

@@ -41,7 +41,9 @@ public final class RateLimitBenchmark {
     public static void main(String[] args) throws Exception {
         List<Double> rates = new ArrayList<>();
         for (String rate : (args.length > 0 ? args[0] : "400,2000").split(",")) {
-            rates.add(Double.parseDouble(rate.trim()));
+            if (!rate.isBlank() && !rate.equals("none")) {
+                rates.add(Double.parseDouble(rate.trim()));
+            }
         }
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(RealInfrastructure.workDir("benchmark-ratelimit-kafka"))) {
@@ -83,10 +85,13 @@ public final class RateLimitBenchmark {
 
             long start = System.nanoTime();
             Instant steadyFrom = Instant.now().plus(WARM_UP);
-            try (DeliveryEngine engine = DeliveryStage.start(config, new SimpleMeterRegistry())) {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            double learned;
+            try (DeliveryEngine engine = DeliveryStage.start(config, meters)) {
                 while (stub.delivered().size() < requests) {
                     TimeUnit.MILLISECONDS.sleep(20); // polling the stub's count
                 }
+                learned = meters.get("refiner.delivery.rate").gauge().value();
             }
             double total = (System.nanoTime() - start) / 1e9;
             List<RefinerStub.Received> delivered = stub.delivered();
@@ -95,8 +100,9 @@ public final class RateLimitBenchmark {
             double goodput = steady / (Duration.between(steadyFrom, steadyUntil).toNanos() / 1e9);
             int received = stub.received().size();
             int throttled = received - delivered.size();
-            System.out.printf("%s: %,d requests in %.1f s; steady goodput %,.0f/s%s; 429s %.1f%% of %,d requests%n", name, requests, total,
-                    goodput, limit > 0 ? String.format(" (%.2f of the limit)", goodput / limit) : "", 100.0 * throttled / received, received);
+            System.out.printf("%s: %,d requests in %.1f s; steady goodput %,.0f/s%s; 429s %.1f%% of %,d requests; learned rate at the end %s%n",
+                    name, requests, total, goodput, limit > 0 ? String.format(" (%.2f of the limit)", goodput / limit) : "",
+                    100.0 * throttled / received, received, learned == 0 ? "none" : String.format("%,.0f/s", learned));
             return goodput;
         }
     }

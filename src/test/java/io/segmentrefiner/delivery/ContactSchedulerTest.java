@@ -303,6 +303,18 @@ class ContactSchedulerTest {
         assertThat(world.sentOffsets()).containsExactly(0L, 0L, 1L);
     }
 
+    @Test
+    void whileOffsetsCannotBeCommittedNothingNewGoesOut() {
+        open(0);
+        scheduler.holdSending(true);
+        offer(0, 0, "ann");
+        assertThat(world.attempts).isEmpty();
+
+        scheduler.holdSending(false);
+
+        assertThat(world.sentOffsets()).containsExactly(0L);
+    }
+
     // ---- handing back ----------------------------------------------------------------------------------------------
 
     @Test

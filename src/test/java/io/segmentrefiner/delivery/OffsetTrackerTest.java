@@ -43,6 +43,21 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void whatTheLastReaderRecordedAsDoneStaysRecordedWhileSomethingBelowItIsOpen() {
+        OffsetTracker tracker = new OffsetTracker(OffsetTracker.doneIn(100, Optional.of("2,5,a")));
+
+        tracker.opened(100);
+        tracker.opened(101);
+        assertThat(tracker.opened(102)).isFalse();
+        tracker.done(101);
+
+        assertThat(tracker.committable()).isEqualTo(100);
+        assertThat(OffsetTracker.doneIn(100, Optional.of(tracker.metadata())))
+                .as("101 done now; 102 read and skipped; 105 and 110 not read yet: all still done for the next reader")
+                .containsExactlyInAnyOrder(101L, 102L, 105L, 110L);
+    }
+
+    @Test
     void metadataOfAnotherToolIsIgnored() {
         assertThat(OffsetTracker.doneIn(5, Optional.of("written by kafka-consumer-groups"))).isEmpty();
         assertThat(OffsetTracker.doneIn(5, Optional.empty())).isEmpty();

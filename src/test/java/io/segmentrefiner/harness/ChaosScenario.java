@@ -65,21 +65,23 @@ public final class ChaosScenario {
                 a.awaitLog("Delivering ", timeout);
                 b.awaitLog("Delivering ", timeout);
                 long start = System.nanoTime();
+                java.time.Instant startedAt = java.time.Instant.now();
                 produce(broker, config, events, contacts);
                 log.printf("Chaos: %,d events of %,d contacts produced; Refiner admits %,.0f a second%n", events, contacts, rate);
 
                 awaitDelivered(stub, events / 5, timeout, a, b);
-                log.println("Chaos: killing instance a (SIGKILL) and starting it again");
+                log.printf("Chaos: at %.1f s, killing instance a (SIGKILL) and starting it again%n", (System.nanoTime() - start) / 1e9);
                 a.kill();
                 a.restart();
 
                 awaitDelivered(stub, events * 2 / 5, timeout, a, b);
-                log.println("Chaos: killing the broker (SIGKILL) and starting it again");
+                log.printf("Chaos: at %.1f s, killing the broker (SIGKILL) and starting it again%n", (System.nanoTime() - start) / 1e9);
                 broker.kill();
                 broker.restart();
 
                 awaitDelivered(stub, events * 3 / 5, timeout, a, b);
-                log.println("Chaos: the registry hangs (SIGSTOP); killing instance b and starting it again meanwhile");
+                log.printf("Chaos: at %.1f s, the registry hangs (SIGSTOP); killing instance b and starting it again meanwhile%n",
+                        (System.nanoTime() - start) / 1e9);
                 registry.hang();
                 b.kill();
                 b.restart();
@@ -89,7 +91,7 @@ public final class ChaosScenario {
                     return ready.status() == 503 && ready.body().contains("schema registry");
                 });
                 registry.resume();
-                log.println("Chaos: the registry answers again");
+                log.printf("Chaos: at %.1f s, the registry answers again%n", (System.nanoTime() - start) / 1e9);
 
                 awaitDelivered(stub, events, timeout, a, b);
                 double seconds = (System.nanoTime() - start) / 1e9;
@@ -106,6 +108,10 @@ public final class ChaosScenario {
                 long deadLettered = TopicReader.countCommitted(broker.bootstrapServers(), config.topics().deadLetters());
                 Result result = new Result(events, lost, deadLettered, accepted.size() - delivered.size(), outOfOrder,
                         failedFirst.size(), throttled.size(), seconds);
+                outOfOrder.keySet().stream().limit(Integer.getInteger("chaos.samples", 0)).forEach(contact -> log.println("  " + contact + ": "
+                        + accepted.stream().filter(r -> RequestRecords.contactOf(r.body()).equals(contact))
+                        .map(r -> r.idempotencyKey().substring(r.idempotencyKey().lastIndexOf('-') + 1) + "@" + (Duration.between(startedAt, r.at()).toMillis() / 100) / 10.0)
+                        .collect(Collectors.joining(" "))));
                 log.printf("Chaos: %,d events in %.1f s: %d lost, %d dead-lettered, %,d duplicate deliveries, %d contacts out of order; "
                                 + "%,d first attempts answered 500, %,d requests answered 429%n", events, seconds, lost.size(), deadLettered,
                         result.duplicates(), outOfOrder.size(), failedFirst.size(), throttled.size());
