@@ -24,8 +24,6 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
-import java.util.HashSet;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
@@ -52,8 +50,6 @@ final class ContactScheduler {
     private static final Duration FIRST_AUTH_PROBE = Duration.ofSeconds(1);
     // Offsets named in a dead letter's header of the requests held behind it; the count is always complete.
     private static final int HELD_OFFSETS_SHOWN = 100;
-    // How often an owner record lets the retry partition's committed offset move up.
-    private static final Duration OWNER_RECORD_EVERY = Duration.ofSeconds(1);
 
     /** What the scheduler asks of the world. */
     interface Effects {
@@ -78,18 +74,9 @@ final class ContactScheduler {
         final Map<String, Contact> contacts = new HashMap<>();
         // Offsets on the retry topic of the latest record of each request in a line.
         final TreeSet<Long> liveRetryOffsets = new TreeSet<>();
-        // Offsets of owner records that begin what counts: where a reader of the retry partition may start.
-        final TreeSet<Long> ownerRecords = new TreeSet<>();
-        // Who writes this pair's records now, and when it last said so.
-        final String writer = UUID.randomUUID().toString();
-        long firstOwnerRecord = -1;
-        int writesSinceOwnerRecord;
-        long lastOwnerRecordNanos;
-        // While reading back: the owner whose records count, and those whose ownership ended.
-        String replayOwner;
-        final Set<String> endedOwners = new HashSet<>();
+        // This reader's ownership of the retry partition, from its first owner record on.
+        RetryPartitionOwnership ownership;
         OffsetTracker requestOffsets;
-        boolean reignBegun;
         boolean caughtUp;
         boolean revoked;
         int attemptsInFlight;
@@ -110,6 +97,9 @@ final class ContactScheduler {
         // The highest offset that was in the line: every request of the contact up to it is done.
         long lineEnd = -1;
         int resolutionsInFlight;
+        // Dead letters not yet durable: until they are, nothing of the contact after them goes out, since a restart
+        // would send the dead-lettered request again, after it.
+        int deadLettersInFlight;
         Pending inFlight;
         boolean ready;
 
@@ -125,7 +115,7 @@ final class ContactScheduler {
 
         /** The request to send next, due or not; empty when one is in flight or nothing is there. */
         Optional<Pending> next() {
-            if (inFlight != null) {
+            if (inFlight != null || deadLettersInFlight > 0) {
                 return Optional.empty();
             }
             if (waiting()) {
@@ -135,7 +125,7 @@ final class ContactScheduler {
         }
 
         boolean idle() {
-            return queue.isEmpty() && line.isEmpty() && resolutionsInFlight == 0 && inFlight == null;
+            return queue.isEmpty() && line.isEmpty() && resolutionsInFlight == 0 && deadLettersInFlight == 0 && inFlight == null;
         }
     }
 
@@ -199,15 +189,16 @@ final class ContactScheduler {
     }
 
     /**
-     * Begins this reader's ownership of a pair's retry partition with an owner record. Reading the partition back up
-     * to that record gives what the lines held; what comes after it is this reader's alone: a record that a reader
-     * who lost the partition still had on its way is ignored, by this reader and by whoever owns it next.
+     * Begins this reader's ownership of a pair's retry partition with an owner record, which names the consumer
+     * group's generation it was assigned in. Reading the partition back up to that record gives what the lines
+     * held; what comes after it is this reader's alone: a record of an earlier generation's owner, which lost the
+     * partition but still had records on their way (a zombie), is ignored by this reader and by whoever owns it next.
      */
-    void beginReign(int pair) {
+    void beginReign(int pair, long groupGeneration) {
         synchronized (lock) {
             Pair state = pair(pair);
-            if (!state.reignBegun) {
-                state.reignBegun = true;
+            if (state.ownership == null) {
+                state.ownership = new RetryPartitionOwnership(groupGeneration);
                 writeOwnerRecord(state);
             }
         }
@@ -217,16 +208,14 @@ final class ContactScheduler {
     Optional<Long> catchUpEnd(int pair) {
         synchronized (lock) {
             Pair state = pairs.get(pair);
-            return state == null || state.firstOwnerRecord < 0 ? Optional.empty() : Optional.of(state.firstOwnerRecord + 1);
+            return state == null || state.ownership == null ? Optional.empty() : state.ownership.catchUpEnd();
         }
     }
 
     private void writeOwnerRecord(Pair pair) {
-        pair.writesSinceOwnerRecord = 0;
-        pair.lastOwnerRecordNanos = nanoTime.getAsLong();
         pair.writesInFlight++;
-        effects.write(new Write.Owner(pair.index, pair.generation,
-                new ProducerRecord<>(settings.retryTopic(), pair.index, (byte[]) null, (byte[]) null, RetryHeaders.owner(pair.writer))));
+        effects.write(new Write.Owner(pair.index, pair.generation, new ProducerRecord<>(settings.retryTopic(), pair.index,
+                (byte[]) null, (byte[]) null, pair.ownership.ownerRecord(nanoTime.getAsLong()))));
     }
 
     /**
@@ -237,7 +226,7 @@ final class ContactScheduler {
         synchronized (lock) {
             long now = nanoTime.getAsLong();
             for (Pair pair : pairs.values()) {
-                if (pair.caughtUp && !pair.revoked && pair.writesSinceOwnerRecord > 0 && now - pair.lastOwnerRecordNanos >= OWNER_RECORD_EVERY.toNanos()) {
+                if (pair.caughtUp && !pair.revoked && pair.ownership.renewalDue(now)) {
                     writeOwnerRecord(pair);
                 }
             }
@@ -245,14 +234,13 @@ final class ContactScheduler {
     }
 
     /**
-     * Whether a record read back while the pair catches up counts: an owner record, or one by the owner of the
-     * ownership it falls in (or by nobody, before the first owner record).
+     * Whether a record read back while the pair catches up counts: an owner record (which {@link #replayed} judges),
+     * or one by the owner of the ownership it falls in (or by anybody, before the first owner record).
      */
     boolean counts(int pair, RetryHeaders.Entry entry) {
         synchronized (lock) {
             Pair state = pairs.get(pair);
-            return state != null && (entry.kind() == RetryHeaders.Kind.OWNER || state.replayOwner == null
-                    || entry.writer().filter(state.replayOwner::equals).isPresent());
+            return state != null && state.ownership != null && state.ownership.counts(entry);
         }
     }
 
@@ -265,17 +253,10 @@ final class ContactScheduler {
         synchronized (lock) {
             Pair state = pair(pair);
             if (entry.kind() == RetryHeaders.Kind.OWNER) {
-                String owner = entry.writer().orElse("");
-                if (!state.endedOwners.contains(owner)) {
-                    if (state.replayOwner != null && !state.replayOwner.equals(owner)) {
-                        state.endedOwners.add(state.replayOwner);
-                    }
-                    state.replayOwner = owner;
-                    state.ownerRecords.add(retryOffset);
-                }
+                state.ownership.read(retryOffset, entry);
                 return;
             }
-            if (state.replayOwner != null && !entry.writer().filter(state.replayOwner::equals).isPresent()) {
+            if (!state.ownership.counts(entry)) {
                 return; // written by a reader that no longer owned the partition
             }
             Contact contact = contact(state, contactKey);
@@ -314,6 +295,17 @@ final class ContactScheduler {
         synchronized (lock) {
             Pair state = pair(pair);
             state.caughtUp = true;
+            if (state.ownership.outranked()) {
+                // Its own owner record did not count: its records would count for nobody, until this one.
+                log.info("Pair {}: the retry partition was owned in a generation no lower than this reader's; it continues "
+                        + "in generation {}", pair, state.ownership.generation());
+                writeOwnerRecord(state);
+            }
+            long waiting = state.contacts.values().stream().filter(Contact::waiting).count();
+            if (waiting > 0) {
+                log.info("Pair {}: {} contacts wait for a retry, {} requests in their lines", pair, waiting,
+                        state.contacts.values().stream().mapToInt(c -> c.line.size()).sum());
+            }
             Instant wall = clock.instant();
             state.contacts.values().forEach(contact -> schedule(contact, wall));
             sends = dispatch();
@@ -392,7 +384,7 @@ final class ContactScheduler {
                 pair.liveRetryOffsets.add(retryOffset);
             }
             metrics.deadLettered(reason);
-            write(pair, new Write.DeadLettered(record, reason, deadLetterRecord(record, reason, message, Optional.empty(), List.of())));
+            write(pair, new Write.DeadLettered(record, reason, deadLetterRecord(record, reason, message, Optional.empty(), List.of()), false));
         }
     }
 
@@ -402,7 +394,7 @@ final class ContactScheduler {
         contact.lineEnd = Math.max(contact.lineEnd, pending.originOffset);
         held++;
         write(contact.pair, new Write.Held(pending, retryRecord(pending, RetryHeaders.held(pending.headers, pending.origin,
-                contact.pair.writer), pending.value)));
+                contact.pair.ownership.writer()), pending.value)));
     }
 
     /** A contact holds at most {@code delivery.hold.max} requests behind its waiting one; one more and that one is given up. */
@@ -609,7 +601,11 @@ final class ContactScheduler {
 
     private void resolve(Contact contact, Pending pending) {
         contact.resolutionsInFlight++;
-        write(contact.pair, new Write.Resolved(pending, retryRecord(pending, RetryHeaders.resolved(pending.origin, contact.pair.writer), null)));
+        writeResolved(contact.pair, pending);
+    }
+
+    private void writeResolved(Pair pair, Pending pending) {
+        write(pair, new Write.Resolved(pending, retryRecord(pending, RetryHeaders.resolved(pending.origin, pair.ownership.writer()), null)));
     }
 
     /**
@@ -617,7 +613,7 @@ final class ContactScheduler {
      * in order; one already in the line gets a newer record, which is what counts from then on.
      */
     private void retryLater(Contact contact, Pending pending, int lastStatus) {
-        Headers headers = RetryHeaders.retry(pending.headers, pending.due, pending.history, lastStatus, contact.pair.writer);
+        Headers headers = RetryHeaders.retry(pending.headers, pending.due, pending.history, lastStatus, contact.pair.ownership.writer());
         if (pending.inLine) {
             write(contact.pair, new Write.Retry(pending, retryRecord(pending, headers, pending.value)));
             return;
@@ -635,14 +631,19 @@ final class ContactScheduler {
         }
     }
 
+    /**
+     * Gives a request of a contact up. Nothing of the contact goes out until its dead letter is durable; the record
+     * that ends its time in the line is written only then, so that the line keeps it until the dead letter has it.
+     */
     private void deadLetter(Contact contact, Pending pending, String reason, String message, Optional<DeadLetter.Attempts> attempts) {
         metrics.deadLettered(reason);
         List<Long> heldBehind = pending.inLine ? List.copyOf(contact.line.tailMap(pending.originOffset, false).keySet()) : List.of();
-        write(contact.pair, new Write.DeadLettered(pending, reason, deadLetterRecord(pending, reason, message, attempts, heldBehind)));
+        contact.deadLettersInFlight++;
+        write(contact.pair, new Write.DeadLettered(pending, reason, deadLetterRecord(pending, reason, message, attempts, heldBehind), true));
         if (pending.inLine) {
             contact.line.remove(pending.originOffset);
             held--;
-            resolve(contact, pending);
+            contact.resolutionsInFlight++; // its resolved record follows the dead letter
         } else {
             contact.queue.removeFirst();
             queued--;
@@ -669,7 +670,7 @@ final class ContactScheduler {
     private void write(Pair pair, Write write) {
         pair.writesInFlight++;
         if (write.record().topic().equals(settings.retryTopic())) {
-            pair.writesSinceOwnerRecord++;
+            pair.ownership.wrote();
         }
         effects.write(write);
     }
@@ -715,10 +716,7 @@ final class ContactScheduler {
             }
             pair.writesInFlight--;
             if (write instanceof Write.Owner) {
-                pair.ownerRecords.add(offset);
-                if (pair.firstOwnerRecord < 0) {
-                    pair.firstOwnerRecord = offset;
-                }
+                pair.ownership.acknowledged(offset);
                 lock.notifyAll();
                 return;
             }
@@ -733,12 +731,19 @@ final class ContactScheduler {
                     schedule(contact, clock.instant());
                     removeIfIdle(contact);
                 }
-            } else if (!pending.inLine) {
-                // A dead letter of a request outside any line, or of a record that could not be read.
-                if (pending.fromRequests) {
+            } else if (write instanceof Write.DeadLettered deadLettered) {
+                Contact contact = deadLettered.ofContact() ? pair.contacts.get(pending.contact) : null;
+                if (pending.inLine) {
+                    writeResolved(pair, pending); // counted in the contact's resolutions in flight already
+                } else if (pending.fromRequests) {
                     pair.requestOffsets.done(pending.originOffset);
                 } else {
-                    pair.liveRetryOffsets.remove(pending.retryOffset);
+                    pair.liveRetryOffsets.remove(pending.retryOffset); // a record of the retry topic that could not be read
+                }
+                if (contact != null) {
+                    contact.deadLettersInFlight--;
+                    schedule(contact, clock.instant());
+                    removeIfIdle(contact);
                 }
             }
             lock.notifyAll();
@@ -802,24 +807,23 @@ final class ContactScheduler {
      * What can be committed for these pairs: on the requests topic the lowest offset without a durable outcome, and
      * in the metadata those done above it; on the retry topic the last owner record before the lowest record still
      * in a line (or the last one, when no line holds any), so that reading from it starts with whose records count.
+     * Nothing for a pair still catching up: what the last owner committed stands.
      */
     Map<TopicPartition, OffsetAndMetadata> committable(Collection<Integer> indexes) {
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         synchronized (lock) {
             for (int index : indexes) {
                 Pair pair = pairs.get(index);
-                if (pair == null) {
+                if (pair == null || !pair.caughtUp) {
+                    // Its lines are not all read back yet: its own owner record would pass them, and lose them.
                     continue;
                 }
                 if (pair.requestOffsets != null && pair.requestOffsets.committable() >= 0) {
                     commit.put(new TopicPartition(settings.requestsTopic(), index),
                             new OffsetAndMetadata(pair.requestOffsets.committable(), pair.requestOffsets.metadata()));
                 }
-                Long from = pair.liveRetryOffsets.isEmpty() ? pair.ownerRecords.floor(Long.MAX_VALUE)
-                        : pair.ownerRecords.floor(pair.liveRetryOffsets.first());
-                if (from != null) {
-                    commit.put(new TopicPartition(settings.retryTopic(), index), new OffsetAndMetadata(from));
-                }
+                pair.ownership.committable(pair.liveRetryOffsets).ifPresent(from ->
+                        commit.put(new TopicPartition(settings.retryTopic(), index), new OffsetAndMetadata(from)));
             }
         }
         return commit;
@@ -899,6 +903,13 @@ final class ContactScheduler {
     int inFlight() {
         synchronized (lock) {
             return attemptsInFlight;
+        }
+    }
+
+    /** Pairs whose lines are not known yet: their requests are not read. */
+    int pairsCatchingUp() {
+        synchronized (lock) {
+            return (int) pairs.values().stream().filter(pair -> !pair.caughtUp).count();
         }
     }
 

@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -75,6 +76,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean started;
     private volatile boolean failed;
+    private volatile String failure = "";
     private volatile int partitionsWaitingForRegistry;
     private volatile boolean holdingForCommits;
 
@@ -125,7 +127,7 @@ public final class DeliveryEngine implements AutoCloseable {
     /** Why delivery does not do its job now, in a sentence; empty while it does. */
     public Optional<String> problem() {
         return switch (health()) {
-            case FAILED -> Optional.of("stopped on an error (a record of a line or a dead letter that could not be written: see the log); restart it");
+            case FAILED -> Optional.of("stopped on an error (" + failure + "); restart it");
             case PAUSED_UNAUTHORIZED -> Optional.of("paused: Refiner refuses the API key (401/403); check refiner.api.key");
             case WAITING_FOR_REGISTRY -> Optional.of("waiting for the schema registry (" + partitionsWaitingForRegistry + " partitions held): "
                     + decoder.registryProblem().orElse("no answer"));
@@ -171,6 +173,7 @@ public final class DeliveryEngine implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             log.error("Delivery stopped on an error: {}", e.toString(), e);
+            failure = e.getMessage();
             failed = true;
         } finally {
             drainAndClose();
@@ -183,11 +186,18 @@ public final class DeliveryEngine implements AutoCloseable {
      * retry partition begun. A broker that does not answer now is asked again on the next poll.
      */
     private void prepare(Set<TopicPartition> assigned) {
+        Set<Integer> requests = pairsOf(assigned.stream().filter(p -> p.topic().equals(settings.requestsTopic())).toList());
+        Set<Integer> retries = pairsOf(assigned.stream().filter(p -> p.topic().equals(settings.retryTopic())).toList());
+        if (!requests.equals(retries)) {
+            throw new IllegalStateException("Delivery was assigned the partitions " + requests + " of " + settings.requestsTopic()
+                    + " and " + retries + " of " + settings.retryTopic() + ": partition i of both goes to the same reader. "
+                    + "Both topics need the same number of partitions, and every reader of the group the range assignor");
+        }
         Set<TopicPartition> unopened = assigned.stream()
                 .filter(partition -> partition.topic().equals(settings.requestsTopic()) && !scheduler.requestsOpen(partition.partition()))
                 .collect(Collectors.toSet());
         assigned.stream().filter(partition -> partition.topic().equals(settings.retryTopic()))
-                .forEach(partition -> scheduler.beginReign(partition.partition()));
+                .forEach(partition -> scheduler.beginReign(partition.partition(), consumer.groupMetadata().generationId()));
         try {
             if (!unopened.isEmpty()) {
                 Map<TopicPartition, OffsetAndMetadata> last = consumer.committed(unopened, LOOKUP_TIMEOUT);
@@ -213,7 +223,13 @@ public final class DeliveryEngine implements AutoCloseable {
             if (scheduler.linesKnown(pair)) {
                 return true; // this reader's own record, known already, or one that counts for nobody
             }
-            entry = RetryHeaders.read(record.headers(), here);
+            Optional<RetryHeaders.Entry> read = RetryHeaders.read(record.headers(), here);
+            if (read.isEmpty()) {
+                scheduler.unreadable(new Pending(pair, contact, here, record.key(), record.value(), RetryHeaders.withoutRetryHeaders(record.headers()),
+                        null, RetryHeaders.History.none(here), false), record.offset(), "UNREADABLE_REQUEST", "Its headers of the retry topic cannot be read");
+                return true;
+            }
+            entry = read.get();
             if (!scheduler.counts(pair, entry)) {
                 return true; // written by a reader that no longer owned the partition
             }
@@ -358,6 +374,9 @@ public final class DeliveryEngine implements AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                log.info("Delivery reads the pairs {} of {} and {} now", pairsOf(partitions), settings.requestsTopic(), settings.retryTopic());
+            }
             // Nothing of a requests partition is read before its pair's lines are known.
             consumer.pause(partitions.stream().filter(p -> p.topic().equals(settings.requestsTopic())).toList());
         }
@@ -393,6 +412,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private void fail(String what, Throwable error) {
         log.error("{}; delivery stops so that the requests without an outcome are read again after a restart: {}",
                 what, error.toString(), error);
+        failure = what + ": " + error;
         failed = true;
         running = false;
         consumer.wakeup();
@@ -435,8 +455,10 @@ public final class DeliveryEngine implements AutoCloseable {
 
         @Override
         public void wakeUpIn(Duration wait) {
-            if (!timer.isShutdown()) {
+            try {
                 timer.schedule(scheduler::tick, Math.max(1, TimeUnit.NANOSECONDS.toMicros(wait.toNanos())), TimeUnit.MICROSECONDS);
+            } catch (RejectedExecutionException stopped) {
+                // delivery has stopped: nothing is sent any more
             }
         }
     }

@@ -38,6 +38,10 @@ final class DeliveryMetrics {
                 () -> Double.isInfinite(scheduler.rate()) ? 0 : scheduler.rate());
         gauge("refiner.delivery.contacts.waiting", "Contacts whose requests wait behind one that needs a retry", scheduler::waitingContacts);
         gauge("refiner.delivery.held", "Requests held in the lines of waiting contacts", scheduler::held);
+        gauge("refiner.delivery.queued", "Requests read and waiting for their contact's request in flight", scheduler::queued);
+        gauge("refiner.delivery.pairs", "Partition pairs (requests and retry partition i) this instance owns", () -> scheduler.pairs().size());
+        gauge("refiner.delivery.pairs.catching.up", "Owned pairs whose retry partition is still read back before their requests",
+                scheduler::pairsCatchingUp);
         gauge("refiner.delivery.registry.waiting", "Partitions whose next record waits for the schema registry", partitionsWaitingForRegistry);
     }
 

@@ -35,6 +35,9 @@ public final class HttpRefinerApi implements RefinerApi {
     /** Response bodies are cut to this many characters before they reach a dead letter or a log. */
     public static final int BODY_LIMIT = 2_000;
 
+    /** The longest {@code Retry-After} taken as given. */
+    static final Duration LONGEST_RETRY_AFTER = Duration.ofDays(1);
+
     private final URI baseUri;
     private final String authorization;
     private final CloseableHttpAsyncClient http;
@@ -95,22 +98,26 @@ public final class HttpRefinerApi implements RefinerApi {
         return answer;
     }
 
-    /** {@code Retry-After} as seconds or as an HTTP date. */
+    /**
+     * {@code Retry-After} as seconds or as an HTTP date, at most {@link #LONGEST_RETRY_AFTER}: a server's value
+     * years ahead means "much later", and past the retry window either way.
+     */
     static Optional<Duration> retryAfter(Header header) {
         if (header == null || header.getValue() == null) {
             return Optional.empty();
         }
         String value = header.getValue().trim();
-        try {
-            return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(value))));
-        } catch (NumberFormatException notSeconds) {
+        Duration wait;
+        if (value.matches("[0-9]{1,30}")) {
+            wait = value.length() > 9 ? LONGEST_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(value));
+        } else {
             try {
-                Duration until = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME));
-                return Optional.of(until.isNegative() ? Duration.ZERO : until);
+                wait = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME));
             } catch (DateTimeParseException notDate) {
                 return Optional.empty();
             }
         }
+        return Optional.of(wait.isNegative() ? Duration.ZERO : wait.compareTo(LONGEST_RETRY_AFTER) > 0 ? LONGEST_RETRY_AFTER : wait);
     }
 
     @Override

@@ -65,7 +65,7 @@ final class OffsetTracker {
     String metadata() {
         long base = committable();
         TreeSet<Long> done = new TreeSet<>(doneAboveOpen);
-        done.addAll(doneBefore.tailSet(base, false));
+        done.addAll(doneBefore.tailSet(base, true)); // the committed offset itself may be one of them
         StringBuilder text = new StringBuilder();
         for (long offset : done) {
             String delta = Long.toString(offset - base, 36);

@@ -5,6 +5,7 @@ import org.apache.kafka.clients.producer.Producer;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -20,6 +21,7 @@ final class OutcomeWriter implements AutoCloseable {
     private final Predicate<Write> current;
     private final BiConsumer<Write, Long> written;
     private final Consumer<Exception> failed;
+    private volatile boolean failedOnce;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread writer = new Thread(r, "refiner-delivery-writer");
         writer.setDaemon(true);
@@ -39,24 +41,38 @@ final class OutcomeWriter implements AutoCloseable {
         this.failed = failed;
     }
 
-    /** Queues the write; never blocks. */
+    /**
+     * Queues the write; never blocks. After one write failed nothing more is written or acknowledged: the outcomes
+     * after it must not become durable, or count as such, without it (a line's end without its dead letter).
+     */
     void write(Write write) {
-        thread.execute(() -> {
-            if (!current.test(write)) {
-                return;
-            }
-            try {
-                producer.send(write.record(), (metadata, error) -> {
-                    if (error != null) {
-                        failed.accept(error);
-                    } else {
-                        written.accept(write, metadata.offset());
-                    }
-                });
-            } catch (RuntimeException error) {
-                failed.accept(error);
-            }
-        });
+        try {
+            thread.execute(() -> {
+                if (failedOnce || !current.test(write)) {
+                    return;
+                }
+                try {
+                    producer.send(write.record(), (metadata, error) -> {
+                        if (error != null) {
+                            failOnce(error);
+                        } else if (!failedOnce) {
+                            written.accept(write, metadata.offset());
+                        }
+                    });
+                } catch (RuntimeException error) {
+                    failOnce(error);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            // after close: not written, so its request is read again by the next reader
+        }
+    }
+
+    private void failOnce(Exception error) {
+        if (!failedOnce) {
+            failedOnce = true;
+            failed.accept(error);
+        }
     }
 
     /** Writes what was queued, waits for the acknowledgements (up to the timeout), and closes the producer. */

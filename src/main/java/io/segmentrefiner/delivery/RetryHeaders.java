@@ -19,8 +19,9 @@ import static io.segmentrefiner.deadletter.DeadLetterHeaders.text;
  * its offset there orders a contact's requests.
  *
  * <p>Each record also names its writer: the reader that owns the partition, which begins its ownership with an
- * {@code owner} record. Only the owner's records count until the next owner's record: one from a reader that lost
- * the partition but still had records on their way (a zombie) is ignored by whoever reads the partition next.
+ * {@code owner} record naming the consumer group's generation it was assigned the partition in. Only the owner's
+ * records count, until an owner record of a later generation: one from a reader that lost the partition but still
+ * had records on their way (a zombie, of an earlier generation) is ignored by whoever reads the partition next.
  */
 final class RetryHeaders {
 
@@ -34,6 +35,7 @@ final class RetryHeaders {
     static final String ORIGIN_PARTITION = PREFIX + "origin.partition";
     static final String ORIGIN_OFFSET = PREFIX + "origin.offset";
     static final String WRITER = PREFIX + "writer";
+    static final String GENERATION = PREFIX + "generation";
 
     /** What a record of the retry topic is. */
     enum Kind {
@@ -59,19 +61,29 @@ final class RetryHeaders {
         }
     }
 
-    /** A record of the retry topic, read. Records written before kinds existed are retries, by no writer. */
-    record Entry(Kind kind, History history, Instant due, Optional<String> writer) {
+    /**
+     * A record of the retry topic, read. Records written before kinds existed are retries, by no writer.
+     *
+     * @param generation the consumer group's generation of an owner record; -1 for other records
+     */
+    record Entry(Kind kind, History history, Instant due, Optional<String> writer, long generation) {
     }
 
-    static Entry read(Headers headers, DeadLetter.Origin here) {
-        Kind kind = text(headers, KIND).map(value -> Kind.valueOf(value.toUpperCase(java.util.Locale.ROOT))).orElse(Kind.RETRY);
-        Optional<String> topic = text(headers, ORIGIN_TOPIC);
-        DeadLetter.Origin origin = topic.isEmpty() ? here : new DeadLetter.Origin(topic.get(),
-                text(headers, ORIGIN_PARTITION).map(Integer::parseInt).orElse(-1), text(headers, ORIGIN_OFFSET).map(Long::parseLong).orElse(-1L));
-        History history = new History(text(headers, ATTEMPTS).map(Integer::parseInt).orElse(0),
-                text(headers, FIRST_ATTEMPT).map(Long::parseLong).map(Instant::ofEpochMilli), origin);
-        Instant due = text(headers, DUE).map(Long::parseLong).map(Instant::ofEpochMilli).orElse(Instant.EPOCH);
-        return new Entry(kind, history, due, text(headers, WRITER));
+    /** The record's retry headers; empty when they cannot be read (not written by this service, or damaged). */
+    static Optional<Entry> read(Headers headers, DeadLetter.Origin here) {
+        try {
+            Kind kind = text(headers, KIND).map(value -> Kind.valueOf(value.toUpperCase(java.util.Locale.ROOT))).orElse(Kind.RETRY);
+            Optional<String> topic = text(headers, ORIGIN_TOPIC);
+            DeadLetter.Origin origin = topic.isEmpty() ? here : new DeadLetter.Origin(topic.get(),
+                    text(headers, ORIGIN_PARTITION).map(Integer::parseInt).orElse(-1), text(headers, ORIGIN_OFFSET).map(Long::parseLong).orElse(-1L));
+            History history = new History(text(headers, ATTEMPTS).map(Integer::parseInt).orElse(0),
+                    text(headers, FIRST_ATTEMPT).map(Long::parseLong).map(Instant::ofEpochMilli), origin);
+            Instant due = text(headers, DUE).map(Long::parseLong).map(Instant::ofEpochMilli).orElse(Instant.EPOCH);
+            long generation = text(headers, GENERATION).map(Long::parseLong).orElse(-1L);
+            return Optional.of(new Entry(kind, history, due, text(headers, WRITER), generation));
+        } catch (IllegalArgumentException | java.time.DateTimeException unreadable) {
+            return Optional.empty();
+        }
     }
 
     /** The headers of a retry: the request's own headers, when it is due, what was tried, and its origin. */
@@ -95,10 +107,11 @@ final class RetryHeaders {
     }
 
     /** The headers of the record with which a reader begins (and goes on with) its ownership of a partition. */
-    static Headers owner(String writer) {
+    static Headers owner(String writer, long generation) {
         Headers headers = new RecordHeaders();
         put(headers, KIND, Kind.OWNER.header());
         put(headers, WRITER, writer);
+        put(headers, GENERATION, Long.toString(generation));
         return headers;
     }
 

@@ -18,8 +18,8 @@ import java.util.Optional;
  * undone, and 429s that frequent are taken as background from then on, not as congestion.
  *
  * <p>A 429's {@code Retry-After} always applies to its own request (its retry waits that long); it stops everybody
- * only when several answers in a row were 429 and nothing at all was accepted in the last second, when sending more
- * would only be refused.
+ * (for {@link #LONGEST_PAUSE} at most) only when several answers in a row were 429 and nothing at all was accepted in
+ * the last second, when sending more would only be refused.
  *
  * <p>Pure and not thread-safe: the caller holds a lock and passes the time, in nanoseconds.
  */
@@ -54,6 +54,8 @@ final class Throttle {
     // within this share either way.
     private static final double HELPED = 0.6;
     private static final double LEAST_BACKGROUND = 0.03;
+    /** The longest everybody waits for one {@code Retry-After}: past it, a request or two find out whether it still holds. */
+    static final Duration LONGEST_PAUSE = Duration.ofMinutes(10);
 
     /** A slot taken: when, and in which congestion epoch; given back with the answer. */
     record Ticket(long epoch, long sentAt) {
@@ -71,6 +73,8 @@ final class Throttle {
     private long lastRefill;
     private long lastGrowth;
     private boolean heldBackByRate;
+    // When a request last found no token: the rate holds requests back only while they keep coming.
+    private long lastHeldBack;
 
     private long epoch;
     private long epochStart;
@@ -108,6 +112,7 @@ final class Throttle {
             lastRefill = now;
             if (tokens < 1) {
                 heldBackByRate = true;
+                lastHeldBack = now;
                 return Optional.empty();
             }
             tokens -= 1;
@@ -128,7 +133,9 @@ final class Throttle {
         if (throttled) {
             Optional<Duration> retryAfter = ((Verdict.Retry) verdict).retryAfter();
             if (retryAfter.isPresent() && throttledInARow >= EVIDENCE && recent.accepted(now) == 0) {
-                pausedUntil = Math.max(pausedUntil, now + retryAfter.get().toNanos());
+                Duration pause = retryAfter.get().compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : retryAfter.get();
+                pausedUntil = Math.max(pausedUntil, now + pause.toNanos());
+                heldBackByRate = false; // what holds requests back now is the pause, not the rate
             }
         }
         if (ticket.epoch() != epoch) {
@@ -228,16 +235,22 @@ final class Throttle {
 
     /**
      * Multiplicative growth, step by step, while the learned rate is what holds requests back; not while a decrease
-     * is judged, whose effect a moving rate would blur.
+     * is judged, whose effect a moving rate would blur. Steps after the last request held back (idle, or waiting for
+     * answers) are not growth: after a quiet minute the rate is what it was, not a thousand times it.
      */
     private void grow(long now) {
-        while (now - lastGrowth >= STEP) {
-            lastGrowth += STEP;
-            if (heldBackByRate && !judging && Double.isFinite(rate)) {
-                rate *= 1 + GROWTH_PER_STEP;
-                if (configuredRate > 0 && rate >= configuredRate) {
-                    rate = Double.POSITIVE_INFINITY; // the configured limit is the tighter one again
-                }
+        long steps = (now - lastGrowth) / STEP;
+        if (steps <= 0) {
+            return;
+        }
+        // A request held back waits for the next token, and asks again then: steps within that wait were held back.
+        long heldBackUntil = lastHeldBack + Math.max(STEP, Double.isFinite(rate) ? (long) (SECOND / rate) : 0);
+        long grown = heldBackByRate && !judging ? Math.max(0, Math.min(steps, (heldBackUntil - lastGrowth) / STEP)) : 0;
+        lastGrowth += steps * STEP;
+        for (long step = 0; step < grown && Double.isFinite(rate); step++) {
+            rate *= 1 + GROWTH_PER_STEP;
+            if (configuredRate > 0 && rate >= configuredRate) {
+                rate = Double.POSITIVE_INFINITY; // the configured limit is the tighter one again
             }
         }
     }

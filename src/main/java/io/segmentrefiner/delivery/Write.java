@@ -45,7 +45,11 @@ sealed interface Write {
     record Resolved(Pending pending, ProducerRecord<byte[], byte[]> record) implements OfRequest {
     }
 
-    record DeadLettered(Pending pending, String reason, ProducerRecord<byte[], byte[]> record) implements OfRequest {
+    /**
+     * @param ofContact whether it is one of its contact's requests, whose next ones wait for it; not for a record
+     *                  that could not be read as a request
+     */
+    record DeadLettered(Pending pending, String reason, ProducerRecord<byte[], byte[]> record, boolean ofContact) implements OfRequest {
     }
 
     /** This reader owns the pair's retry partition from here on. */

@@ -33,6 +33,8 @@ class ContactSchedulerTest {
     private static final String DEAD_LETTERS = "refiner.dlq";
     private static final TopicPartition P0 = new TopicPartition(REQUESTS, 0);
     private static final TopicPartition R0 = new TopicPartition(RETRIES, 0);
+    // The consumer group's generation this reader was assigned its pairs in.
+    private static final long GENERATION = 5;
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
     private final Recorded world = new Recorded();
@@ -187,8 +189,8 @@ class ContactSchedulerTest {
     @Test
     void aNewOwnerReadsTheLinesBackFirstAndKeepsTheContactWaiting() {
         scheduler.openRequests(0, Set.of());
-        scheduler.beginReign(0);
-        replayOwner(0, 0, "earlier");
+        scheduler.beginReign(0, GENERATION);
+        replayOwner(0, 0, "earlier", 4);
         replay(0, 1, RetryHeaders.Kind.RETRY, "earlier", "ann", 0, clock.instant().minusSeconds(1));
         replay(0, 2, RetryHeaders.Kind.HELD, "earlier", "ann", 1, Instant.EPOCH);
         replay(0, 3, RetryHeaders.Kind.RETRY, "earlier", "cy", 5, clock.instant().minusSeconds(1));
@@ -209,10 +211,26 @@ class ContactSchedulerTest {
     }
 
     @Test
+    void aPairStillReadingItsLinesBackCommitsNothing() {
+        retryOffsets = 3; // an owner record and a line of two before this reader's owner record, at 3
+        scheduler.openRequests(0, Set.of());
+        scheduler.beginReign(0, GENERATION);
+        ackAll();
+        replayOwner(0, 0, "earlier", 4);
+        replay(0, 1, RetryHeaders.Kind.RETRY, "earlier", "ann", 0, clock.instant().plusSeconds(60));
+
+        assertThat(scheduler.committable(List.of(0))).as("its own owner record would pass the line still being read").isEmpty();
+
+        replay(0, 2, RetryHeaders.Kind.HELD, "earlier", "ann", 1, Instant.EPOCH);
+        catchUpOwn(0);
+        assertThat(committed(R0)).as("the owner record before the line").isZero();
+    }
+
+    @Test
     void aRequestReadAgainThatIsAheadOfItsContactsLineIsDoneNotSent() {
         scheduler.openRequests(0, Set.of());
-        scheduler.beginReign(0);
-        replayOwner(0, 0, "earlier");
+        scheduler.beginReign(0, GENERATION);
+        replayOwner(0, 0, "earlier", 4);
         replay(0, 1, RetryHeaders.Kind.RETRY, "earlier", "ann", 5, clock.instant().plusSeconds(60));
         catchUpOwn(0);
 
@@ -227,14 +245,14 @@ class ContactSchedulerTest {
     @Test
     void recordsOfAReaderWhoseOwnershipEndedCountForNobody() {
         scheduler.openRequests(0, Set.of());
-        scheduler.beginReign(0);
-        replayOwner(0, 0, "first");
+        scheduler.beginReign(0, GENERATION);
+        replayOwner(0, 0, "first", 3);
         replay(0, 1, RetryHeaders.Kind.RETRY, "first", "ann", 0, clock.instant().minusSeconds(1));
-        replayOwner(0, 2, "second");
+        replayOwner(0, 2, "second", 4);
         replay(0, 3, RetryHeaders.Kind.RESOLVED, "second", "ann", 0, Instant.EPOCH);
         // What "first" still had on its way when it lost the partition, landed after "second" took it.
         replay(0, 4, RetryHeaders.Kind.RETRY, "first", "bob", 7, clock.instant().minusSeconds(1));
-        replayOwner(0, 5, "first");
+        replayOwner(0, 5, "first", 3);
         replay(0, 6, RetryHeaders.Kind.HELD, "first", "ann", 9, Instant.EPOCH);
         catchUpOwn(0);
 
@@ -243,6 +261,47 @@ class ContactSchedulerTest {
 
         assertThat(world.sentOffsets()).as("nobody waits: the line records of a lost ownership are void").containsExactly(8L, 9L);
         assertThat(world.requestWrites()).isEmpty();
+    }
+
+    @Test
+    void aZombiesRecordsCountForNobodyEvenWhenReadingStartsAfterItsOwnershipEnded() {
+        scheduler.openRequests(0, Set.of());
+        scheduler.beginReign(0, GENERATION);
+        // Read from the committed offset of "second": nothing of "first" before it is seen.
+        replayOwner(0, 10, "second", 4);
+        replayOwner(0, 11, "first", 3);
+        replay(0, 12, RetryHeaders.Kind.RETRY, "first", "bob", 7, clock.instant().minusSeconds(1));
+        replayOwner(0, 13, "intruder", 4);
+        replay(0, 14, RetryHeaders.Kind.RETRY, "intruder", "cy", 8, clock.instant().minusSeconds(1));
+        replay(0, 15, RetryHeaders.Kind.RETRY, "second", "ann", 5, clock.instant().plusSeconds(60));
+        catchUpOwn(0);
+
+        offer(0, 7, "bob");
+        offer(0, 8, "cy");
+        offer(0, 9, "ann");
+
+        assertThat(world.sentOffsets()).as("only ann waits, in the line of the generation's owner").containsExactly(7L, 8L);
+        assertThat(world.requestWrites()).extracting(ContactSchedulerTest::describe).containsExactly("held 9");
+    }
+
+    @Test
+    void aReaderWhoseGenerationIsNotAboveTheLastOwnersTakesTheOneAfterBeforeItWritesAnything() {
+        scheduler.openRequests(0, Set.of());
+        scheduler.beginReign(0, 2); // the group was made again and counts from 1
+        replayOwner(0, 0, "before the reset", 40);
+        replay(0, 1, RetryHeaders.Kind.RETRY, "before the reset", "ann", 3, clock.instant().minusSeconds(1));
+        catchUpOwn(0);
+
+        assertThat(world.ownerWrites()).hasSize(2);
+        Write.Owner renewed = world.ownerWrites().get(1);
+        assertThat(header(renewed, RetryHeaders.GENERATION)).isEqualTo("41");
+        assertThat(world.sentOffsets()).as("ann's line still counts").containsExactly(3L);
+
+        clock.advance(Duration.ofSeconds(2));
+        answer(world.last(), 500);
+        assertThat(world.writes.indexOf(renewed)).as("before any record of a line").isLessThan(world.writes.indexOf(world.requestWrites().get(0)));
+        scheduler.renewOwnerRecords();
+        assertThat(header(world.ownerWrites().get(2), RetryHeaders.GENERATION)).as("renewals keep it").isEqualTo("41");
     }
 
     // ---- the end of the line ---------------------------------------------------------------------------------------
@@ -265,9 +324,33 @@ class ContactSchedulerTest {
         assertThat(header(deadLetter, DeadLetterHeaders.HELD_BEHIND)).isEqualTo("2");
         assertThat(header(deadLetter, DeadLetterHeaders.HELD_BEHIND_OFFSETS)).isEqualTo("1,2");
         assertThat(header(deadLetter, DeadLetterHeaders.ATTEMPTS)).isEqualTo("2");
+        assertThat(world.requestWrites()).extracting(ContactSchedulerTest::describe).as("the line ends only once the dead letter is durable")
+                .containsExactly("retry 0", "held 1", "held 2", "dead letter 0 RETRIES_EXHAUSTED");
+        assertThat(world.sentOffsets()).as("nothing behind it before that").containsExactly(0L, 0L);
+
+        ackAll();
+
         assertThat(world.requestWrites()).extracting(ContactSchedulerTest::describe)
                 .containsExactly("retry 0", "held 1", "held 2", "dead letter 0 RETRIES_EXHAUSTED", "resolved 0");
         assertThat(world.sentOffsets()).as("the one behind it goes out").containsExactly(0L, 0L, 1L);
+    }
+
+    @Test
+    void aContactsNextRequestWaitsUntilTheDeadLetterBeforeItIsDurable() {
+        open(0);
+        offer(0, 0, "ann");
+        offer(0, 1, "ann");
+        offer(0, 2, "bob");
+        answer(world.attempt(0), 422);
+
+        assertThat(world.sentOffsets()).as("bob goes on").containsExactly(0L, 2L);
+        answer(world.attempt(1), 200);
+        assertThat(committed(P0)).as("0 has no durable outcome yet").isZero();
+
+        ackAll();
+
+        assertThat(world.sentOffsets()).containsExactly(0L, 2L, 1L);
+        assertThat(committed(P0)).isEqualTo(1);
     }
 
     @Test
@@ -281,6 +364,7 @@ class ContactSchedulerTest {
         assertThat(world.requestWrites()).extracting(ContactSchedulerTest::describe).containsExactly("retry 0", "held 1", "held 2");
 
         offer(0, 3, "ann");
+        ackAll();
 
         assertThat(world.requestWrites()).extracting(ContactSchedulerTest::describe)
                 .containsExactly("retry 0", "held 1", "held 2", "held 3", "dead letter 0 HOLD_LIMIT", "resolved 0");
@@ -297,6 +381,7 @@ class ContactSchedulerTest {
         clock.advance(Duration.ofSeconds(2));
         scheduler.tick();
         answer(world.last(), 400);
+        ackAll();
 
         assertThat(world.requestWrites()).extracting(ContactSchedulerTest::describe)
                 .containsExactly("retry 0", "held 1", "dead letter 0 HTTP_4XX", "resolved 0");
@@ -393,7 +478,7 @@ class ContactSchedulerTest {
     /** A pair newly owned with nothing in its retry partition before this reader's owner record. */
     private void open(int pair) {
         scheduler.openRequests(pair, Set.of());
-        scheduler.beginReign(pair);
+        scheduler.beginReign(pair, GENERATION);
         catchUpOwn(pair);
     }
 
@@ -402,14 +487,14 @@ class ContactSchedulerTest {
         ackAll();
         Write.Owner own = world.ownerWrites().get(world.ownerWrites().size() - 1);
         assertThat(scheduler.catchUpEnd(pair)).hasValue(retryOffsets);
-        String writer = DeadLetterHeaders.text(own.record().headers(), RetryHeaders.WRITER).orElseThrow();
-        replayOwner(pair, retryOffsets - 1, writer);
+        replayOwner(pair, retryOffsets - 1, header(own, RetryHeaders.WRITER), Long.parseLong(header(own, RetryHeaders.GENERATION)));
         scheduler.caughtUp(pair);
+        ackAll();
     }
 
-    private void replayOwner(int pair, long retryOffset, String writer) {
+    private void replayOwner(int pair, long retryOffset, String writer, long generation) {
         scheduler.replayed(pair, retryOffset, new RetryHeaders.Entry(RetryHeaders.Kind.OWNER, RetryHeaders.History.none(origin(pair, -1)),
-                Instant.EPOCH, Optional.of(writer)), "", Optional.empty());
+                Instant.EPOCH, Optional.of(writer), generation), "", Optional.empty());
         retryOffsets = Math.max(retryOffsets, retryOffset + 1);
     }
 
@@ -420,7 +505,7 @@ class ContactSchedulerTest {
     private void replay(int pair, long retryOffset, RetryHeaders.Kind kind, String writer, String contact, long originOffset, Instant due) {
         RetryHeaders.History history = new RetryHeaders.History(kind == RetryHeaders.Kind.RETRY ? 1 : 0,
                 kind == RetryHeaders.Kind.RETRY ? Optional.of(due.minusSeconds(1)) : Optional.empty(), origin(pair, originOffset));
-        RetryHeaders.Entry entry = new RetryHeaders.Entry(kind, history, due, Optional.of(writer));
+        RetryHeaders.Entry entry = new RetryHeaders.Entry(kind, history, due, Optional.of(writer), -1);
         Optional<Pending> request = Optional.empty();
         if (kind != RetryHeaders.Kind.RESOLVED) {
             Pending pending = pending(pair, originOffset, contact, history, false);

@@ -211,6 +211,52 @@ class DeliveryEngineTest {
         assertThat(engine.stopped()).isNotDone();
     }
 
+    @Test
+    void aPairSplitAcrossReadersStopsDeliveryAndSaysWhy() {
+        FaultyConsumer faulty = new FaultyConsumer();
+        consumer = faulty;
+        start(Duration.ofMillis(50));
+        faulty.schedulePollTask(() -> {
+            faulty.updateBeginningOffsets(Map.of(P0, 0L, RETRY1, 0L));
+            faulty.updateEndOffsets(Map.of(RETRY1, 0L));
+            faulty.rebalance(List.of(P0, RETRY1)); // as when the topics' partition counts differ
+            faulty.append(record(P0, 0, "u-1", "m-0"));
+        });
+
+        assertThat(engine.stopped()).succeedsWithin(WAIT).isEqualTo(DeliveryHealth.FAILED);
+        assertThat(engine.problem()).hasValueSatisfying(problem -> assertThat(problem)
+                .contains("[0] of " + REQUESTS, "[1] of " + RETRIES, "the same number of partitions"));
+        assertThat(api.keys()).as("nothing sent out of its order").isEmpty();
+    }
+
+    @Test
+    void aRecordOfTheRetryTopicWhoseHeadersCannotBeReadIsDeadLetteredAndDeliveryGoesOn() {
+        FaultyConsumer faulty = new FaultyConsumer();
+        consumer = faulty;
+        written.put(RETRY0, new java.util.concurrent.atomic.AtomicLong(1)); // the engine's owner record comes after it
+        ConsumerRecord<byte[], byte[]> damaged = new ConsumerRecord<>(RETRIES, 0, 0, 0L, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                0, 0, "u-1".getBytes(StandardCharsets.UTF_8), record(P0, 0, "u-1", "m-0").value(),
+                new org.apache.kafka.common.header.internals.RecordHeaders().add(RetryHeaders.KIND, "retry".getBytes(StandardCharsets.UTF_8))
+                        .add(RetryHeaders.DUE, "tomorrow".getBytes(StandardCharsets.UTF_8)), Optional.empty());
+        start(Duration.ofMillis(50));
+        faulty.schedulePollTask(() -> {
+            assign(faulty, P0);
+            faulty.updateEndOffsets(Map.of(RETRY0, 1L));
+            faulty.append(damaged);
+            faulty.append(record(P0, 0, "u-2", "m-1"));
+        });
+
+        Await.until("the request of P0 delivered", WAIT, () -> api.keys().equals(List.of("m-1")));
+        org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> deadLetter = Await.until("its dead letter", WAIT, () ->
+                producer.history().stream().filter(record -> record.topic().equals(DEAD_LETTERS)).findFirst().orElse(null));
+
+        assertThat(io.segmentrefiner.deadletter.DeadLetterHeaders.text(deadLetter.headers(), io.segmentrefiner.deadletter.DeadLetterHeaders.REASON))
+                .contains("UNREADABLE_REQUEST");
+        assertThat(io.segmentrefiner.deadletter.DeadLetterHeaders.text(deadLetter.headers(), io.segmentrefiner.deadletter.DeadLetterHeaders.ORIGIN_TOPIC))
+                .contains(RETRIES);
+        assertThat(engine.health()).isEqualTo(DeliveryHealth.RUNNING);
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------------
 
     private void start(Duration commitInterval) {

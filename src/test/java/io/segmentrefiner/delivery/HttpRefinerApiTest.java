@@ -100,4 +100,14 @@ class HttpRefinerApiTest {
                 assertThat(wait).isBetween(Duration.ofSeconds(25), Duration.ofSeconds(31)));
         assertThat(HttpRefinerApi.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", "soon"))).isEmpty();
     }
+
+    @Test
+    void aRetryAfterTooLongToRepresentIsADayAtMost() {
+        for (String value : new String[]{"86401", "9223372036854775807", "99999999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"}) {
+            assertThat(HttpRefinerApi.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", value)))
+                    .as(value).contains(HttpRefinerApi.LONGEST_RETRY_AFTER);
+        }
+        assertThat(HttpRefinerApi.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", "120"))).contains(Duration.ofMinutes(2));
+        assertThat(HttpRefinerApi.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", "-5"))).isEmpty();
+    }
 }

@@ -58,6 +58,19 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void whatTheLastReaderRecordedAsDoneStaysRecordedWhenItIsTheNextOffsetToCommit() {
+        // E committed 100 with 101 and 102 done; F finishes only 100 before it hands the partition over.
+        OffsetTracker tracker = new OffsetTracker(OffsetTracker.doneIn(100, Optional.of("1,2")));
+
+        tracker.opened(100);
+        tracker.done(100);
+
+        assertThat(tracker.committable()).isEqualTo(101);
+        assertThat(OffsetTracker.doneIn(tracker.committable(), Optional.of(tracker.metadata())))
+                .as("101 is the offset committed, and still done: the next reader skips it").containsExactlyInAnyOrder(101L, 102L);
+    }
+
+    @Test
     void metadataOfAnotherToolIsIgnored() {
         assertThat(OffsetTracker.doneIn(5, Optional.of("written by kafka-consumer-groups"))).isEmpty();
         assertThat(OffsetTracker.doneIn(5, Optional.empty())).isEmpty();

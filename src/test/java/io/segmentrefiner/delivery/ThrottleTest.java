@@ -51,13 +51,7 @@ class ThrottleTest {
     @Test
     void aBurstOf429sIsOneCongestionEventAndDecreasesTheRateOnce() {
         Throttle throttle = new Throttle(64, 0, 0);
-        List<Throttle.Ticket> burst = acquire(throttle, 64, 0);
-        for (int i = 0; i < 20; i++) {
-            throttle.release(burst.get(i), DELIVERED, 10 * MS);
-        }
-        for (int i = 20; i < 64; i++) {
-            throttle.release(burst.get(i), THROTTLED, 20 * MS);
-        }
+        congestedBurst(throttle);
 
         // 20 accepted in the 10 ms since the first answer, 2,000 a second: 0.9 of that, once for all 44 429s.
         assertThat(throttle.rate()).isCloseTo(1_800, org.assertj.core.data.Offset.offset(1.0));
@@ -104,6 +98,37 @@ class ThrottleTest {
     }
 
     @Test
+    void aRetryAfterYearsAheadHoldsEverybodyTenMinutesAtMost() {
+        Throttle throttle = new Throttle(64, 0, 0);
+        Verdict centuries = new Verdict.Retry(Optional.of(Duration.ofDays(365L * 1_000)), true);
+
+        acquire(throttle, 5, 0).forEach(ticket -> throttle.release(ticket, centuries, 5 * MS));
+
+        assertThat(throttle.waitWhenBlocked(5 * MS)).contains(Throttle.LONGEST_PAUSE);
+        assertThat(throttle.tryAcquire(5 * MS + Throttle.LONGEST_PAUSE.toNanos())).isPresent();
+    }
+
+    @Test
+    void aLearnedRateDoesNotGrowWhileNothingIsHeldBack() {
+        Throttle throttle = new Throttle(64, 0, 0);
+        congestedBurst(throttle);
+        // Accepted at the new rate, held back by it all the while, until the decrease is judged to stand.
+        long now = 20 * MS;
+        for (; now < 500 * MS; now += MS) {
+            for (Optional<Throttle.Ticket> ticket = throttle.tryAcquire(now); ticket.isPresent(); ticket = throttle.tryAcquire(now)) {
+                throttle.release(ticket.get(), DELIVERED, now);
+            }
+        }
+        double learned = throttle.rate();
+        assertThat(learned).isFinite();
+
+        throttle.tryAcquire(now + 60 * SECOND);
+
+        assertThat(throttle.rate()).as("held back last a minute ago: two steps of growth at most, not 600")
+                .isLessThanOrEqualTo(learned * Math.pow(1 + Throttle.GROWTH_PER_STEP, 2) + 1e-9);
+    }
+
+    @Test
     void findsATokenBucketsLimitAndKeeps429sRare() {
         for (double limit : new double[]{400, 2_000}) {
             for (int seed = 0; seed < SEEDS; seed++) {
@@ -145,6 +170,13 @@ class ThrottleTest {
                 }
             }
         }
+    }
+
+    /** 64 sent at once: 20 accepted within 10 ms, then 44 answered 429. */
+    private static void congestedBurst(Throttle throttle) {
+        List<Throttle.Ticket> burst = acquire(throttle, 64, 0);
+        burst.subList(0, 20).forEach(ticket -> throttle.release(ticket, DELIVERED, 10 * MS));
+        burst.subList(20, 64).forEach(ticket -> throttle.release(ticket, THROTTLED, 20 * MS));
     }
 
     private static List<Throttle.Ticket> acquire(Throttle throttle, int count, long now) {

@@ -112,12 +112,25 @@ public final class ChaosScenario {
                         + accepted.stream().filter(r -> RequestRecords.contactOf(r.body()).equals(contact))
                         .map(r -> r.idempotencyKey().substring(r.idempotencyKey().lastIndexOf('-') + 1) + "@" + (Duration.between(startedAt, r.at()).toMillis() / 100) / 10.0)
                         .collect(Collectors.joining(" "))));
+                log.println("Chaos: duplicate deliveries by the second they came in: " + duplicatesBySecond(accepted, startedAt));
                 log.printf("Chaos: %,d events in %.1f s: %d lost, %d dead-lettered, %,d duplicate deliveries, %d contacts out of order; "
                                 + "%,d first attempts answered 500, %,d requests answered 429%n", events, seconds, lost.size(), deadLettered,
                         result.duplicates(), outOfOrder.size(), failedFirst.size(), throttled.size());
                 return result;
             }
         }
+    }
+
+    /** Where the duplicates came from: the phase they cluster in. */
+    private static Map<Long, Integer> duplicatesBySecond(List<RefinerStub.Received> accepted, java.time.Instant startedAt) {
+        Set<String> seen = new HashSet<>();
+        Map<Long, Integer> bySecond = new java.util.TreeMap<>();
+        for (RefinerStub.Received received : accepted) {
+            if (!seen.add(received.idempotencyKey())) {
+                bySecond.merge(Duration.between(startedAt, received.at()).toSeconds(), 1, Integer::sum);
+            }
+        }
+        return bySecond;
     }
 
     private static RunningApplication instance(String name, Path work, Map<String, String> shared) {
@@ -145,12 +158,27 @@ public final class ChaosScenario {
     }
 
     private static void awaitDelivered(RefinerStub stub, int count, Duration timeout, RunningApplication... instances) {
-        Await.until(count + " events delivered", timeout, () -> {
+        try {
+            Await.until(count + " events delivered", timeout, () -> {
+                for (RunningApplication instance : instances) {
+                    instance.assertAlive();
+                }
+                return delivered(stub).size() >= count;
+            });
+        } catch (AssertionError stalled) {
+            StringBuilder state = new StringBuilder(stalled.getMessage()).append("; ").append(delivered(stub).size()).append(" delivered");
             for (RunningApplication instance : instances) {
-                instance.assertAlive();
+                try {
+                    state.append("\n").append(instance).append(": ").append(instance.get("/ready").body().strip());
+                    instance.get("/metrics").body().lines().filter(line -> line.startsWith("refiner_delivery") && !line.contains("bucket"))
+                            .forEach(line -> state.append("\n  ").append(line));
+                    state.append("\n  threads: ").append(instance.dumpThreads());
+                } catch (Exception unreachable) {
+                    state.append("\n").append(instance).append(": ").append(unreachable);
+                }
             }
-            return delivered(stub).size() >= count;
-        });
+            throw new AssertionError(state.toString(), stalled);
+        }
     }
 
     private static Set<String> delivered(RefinerStub stub) {

@@ -139,6 +139,15 @@ public final class RunningApplication implements AutoCloseable {
         return process.logText();
     }
 
+    /** Writes its threads' stacks (jcmd Thread.print) into its work directory, for a test that found it stuck. */
+    public Path dumpThreads() throws IOException, InterruptedException {
+        Path dump = workDir.resolve(name + "-threads-" + System.currentTimeMillis() + ".txt");
+        Path jcmd = ChildProcess.currentJava().resolveSibling("jcmd");
+        new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print").redirectErrorStream(true)
+                .redirectOutput(dump.toFile()).start().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        return dump;
+    }
+
     public Path workDir() {
         return workDir;
     }
