@@ -56,6 +56,8 @@ public final class DeliveryEngine implements AutoCloseable {
     // Commits that fail this long (the broker is away) hold sending: what is delivered meanwhile cannot be recorded, and
     // would be sent again by the next owner if the partitions are handed over. It bounds those duplicates.
     private static final Duration COMMIT_STALL = Duration.ofSeconds(2);
+    // Commits fail five times a second while the broker is away: one warning says so, then one every 10 s at most.
+    private static final Duration COMMIT_WARNING_EVERY = Duration.ofSeconds(10);
     // A lookup of positions or end offsets during the loop: a broker that does not answer is asked again next poll.
     private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(2);
 
@@ -85,6 +87,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
     private long lastCommitNanos = System.nanoTime();
     private long lastCommitCurrentNanos = System.nanoTime();
+    private long lastCommitWarningNanos = System.nanoTime() - COMMIT_WARNING_EVERY.toNanos();
+    private int commitFailuresUnlogged;
 
     public DeliveryEngine(DeliverySettings settings, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
                           RefinerApi api, SchemaRegistry registry, Deserializer<RefinerRequestRecord> requests, MeterRegistry meters) {
@@ -330,7 +334,13 @@ public final class DeliveryEngine implements AutoCloseable {
                 if (error != null) {
                     // Runs on the poll thread; forgetting what failed makes the next commit send it again.
                     commit.forEach(committed::remove);
-                    log.warn("Committing delivery offsets failed, the next commit will cover them: {}", error.toString());
+                    commitFailuresUnlogged++;
+                    if (System.nanoTime() - lastCommitWarningNanos > COMMIT_WARNING_EVERY.toNanos()) {
+                        lastCommitWarningNanos = System.nanoTime();
+                        log.warn("Committing delivery offsets failed ({} times since the last warning), the next commit will cover them: {}",
+                                commitFailuresUnlogged, error.toString());
+                        commitFailuresUnlogged = 0;
+                    }
                 } else {
                     lastCommitCurrentNanos = System.nanoTime();
                 }

@@ -1,5 +1,8 @@
 package io.segmentrefiner.delivery;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.Optional;
 
@@ -21,7 +24,8 @@ import java.util.Optional;
  * (for {@link #LONGEST_PAUSE} at most) only when several answers in a row were 429 and nothing at all was accepted in
  * the last second, when sending more would only be refused.
  *
- * <p>Pure and not thread-safe: the caller holds a lock and passes the time, in nanoseconds.
+ * <p>Pure and not thread-safe: the caller holds a lock and passes the time, in nanoseconds. Its decisions are logged
+ * at DEBUG.
  */
 final class Throttle {
 
@@ -36,6 +40,10 @@ final class Throttle {
     // 429s in one epoch before they count as congestion: one alone can be chance, and a decrease needs something
     // to be judged against.
     private static final int EVIDENCE = 5;
+    // The share of 429s before a decrease is what the decrease is judged against: a handful of answers can read 25%
+    // where a proxy answers 10% at random, and make a decrease look as if it helped. Fifty answers, unless most of
+    // twenty were refused.
+    private static final int MEASURED_ON = 50;
     // Most of a new rate's first answers refused: the estimate it came from was far too high; decrease again at once.
     // Twenty answers keep chance out of it (at 30% background, 12 of 20 comes once in 200 epochs).
     private static final int SEVERE_AFTER = 20;
@@ -54,6 +62,9 @@ final class Throttle {
     // within this share either way.
     private static final double HELPED = 0.6;
     private static final double LEAST_BACKGROUND = 0.03;
+    // 429s this frequent after a decrease, and more than before it: the rate is still far too high.
+    private static final double FAR_TOO_HIGH = 0.3;
+    private static final Logger log = LoggerFactory.getLogger(Throttle.class);
     /** The longest everybody waits for one {@code Retry-After}: past it, a request or two find out whether it still holds. */
     static final Duration LONGEST_PAUSE = Duration.ofMinutes(10);
 
@@ -164,15 +175,16 @@ final class Throttle {
     }
 
     /**
-     * Enough 429s in this epoch, more than the background explains by three standard deviations; while a decrease
-     * is judged, only a majority of them.
+     * Enough 429s in this epoch: five at least, more than the background explains by three standard deviations, of
+     * fifty answers or more (or a majority of twenty); while a decrease is judged, only a majority of them.
      */
     private boolean congested() {
         if (judging) {
             return epochAnswers >= SEVERE_AFTER && epochThrottled >= Math.max(SEVERE, background + 0.3) * epochAnswers;
         }
         double expected = background * epochAnswers;
-        return epochThrottled >= Math.max(EVIDENCE, 1 + expected + 3 * Math.sqrt(expected));
+        boolean tooMany = epochThrottled >= Math.max(EVIDENCE, 1 + expected + 3 * Math.sqrt(expected));
+        return tooMany && (epochAnswers >= MEASURED_ON || epochAnswers >= SEVERE_AFTER && epochThrottled >= SEVERE * epochAnswers);
     }
 
     /**
@@ -188,11 +200,16 @@ final class Throttle {
         judging = true;
         judgedAnswers = 0;
         judgedThrottled = 0;
-        // At most half at once: a short epoch's count can read far too low, and too low is slow to grow out of.
+        // At most half at once (of the limit, or of what is sent when there is none): a short epoch's count can read
+        // far too low, and too low is slow to grow out of.
         double sending = Math.min(effectiveRate(), recent.answered(now));
         double floor = Double.isFinite(effectiveRate()) ? effectiveRate() / 2 : SLOWEST;
         rate = Math.max(Math.max(SLOWEST, floor), DECREASE * Math.min(effectiveRate(), accepted));
         decreasedBy = sending > 0 ? Math.min(1, rate / sending) : 1;
+        if (log.isDebugEnabled()) {
+            log.debug("Rate decreased to {}/s: {} of {} answers were 429, {}/s accepted, {}/s sent; {}/s before", Math.round(rate),
+                    epochThrottled, epochAnswers, Math.round(accepted), Math.round(sending), rateBeforeDecrease);
+        }
         tokens = Math.min(tokens, 1); // at once: a burst saved up at the old rate would hide the new one
         startEpoch(now);
     }
@@ -201,19 +218,24 @@ final class Throttle {
      * Was the decrease about rate? Below a limiter's rate its 429s become rare, and in between they fall as the rate
      * does; 429s that are not about rate stay as frequent as they were. Whichever the share of 429s since is closer
      * to decides: a decrease that made no difference is undone, and that share is taken as background. One after
-     * which 429s became far more frequent left the rate too high (the accepted rate it came from still held the
-     * destination's burst): decrease again.
+     * which 429s became far more frequent, and frequent (30% or more), left the rate too high (the accepted rate it
+     * came from still held the destination's burst): decrease again.
      */
     private void judge(long now) {
         judging = false;
         double share = (double) judgedThrottled / judgedAnswers;
         double before = shareBeforeDecrease;
         double ifAboutRate = Math.max(0, 1 - (1 - before) / decreasedBy);
+        if (log.isDebugEnabled()) {
+            log.debug("Judging the decrease to {}/s: {} of {} answers 429 since, {}% before it, {}% if it was about rate",
+                    Math.round(rate), judgedThrottled, judgedAnswers, Math.round(before * 100), Math.round(ifAboutRate * 100));
+        }
         if (share <= LEAST_BACKGROUND) {
             background = Math.min(background, share);
-        } else if (share > before / HELPED) {
+        } else if (share > before / HELPED && share >= FAR_TOO_HIGH) {
             epochAnswers = judgedAnswers;
             epochThrottled = judgedThrottled;
+            judging = true; // one experiment still: undoing it goes back to the rate before the first decrease
             decrease(now, recent.accepted(now));
         } else if (Math.abs(share - before) < Math.abs(share - ifAboutRate)) {
             background = Math.max(background, share);

@@ -87,9 +87,16 @@ public final class RateLimitBenchmark {
             Instant steadyFrom = Instant.now().plus(WARM_UP);
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             double learned;
+            List<String> rates = new ArrayList<>();
             try (DeliveryEngine engine = DeliveryStage.start(config, meters)) {
+                long nextSample = System.nanoTime();
                 while (stub.delivered().size() < requests) {
                     TimeUnit.MILLISECONDS.sleep(20); // polling the stub's count
+                    if (System.nanoTime() >= nextSample) {
+                        nextSample += TimeUnit.SECONDS.toNanos(1);
+                        double rate = meters.get("refiner.delivery.rate").gauge().value();
+                        rates.add(rate == 0 ? "-" : String.format("%.0f", rate));
+                    }
                 }
                 learned = meters.get("refiner.delivery.rate").gauge().value();
             }
@@ -103,6 +110,7 @@ public final class RateLimitBenchmark {
             System.out.printf("%s: %,d requests in %.1f s; steady goodput %,.0f/s%s; 429s %.1f%% of %,d requests; learned rate at the end %s%n",
                     name, requests, total, goodput, limit > 0 ? String.format(" (%.2f of the limit)", goodput / limit) : "",
                     100.0 * throttled / received, received, learned == 0 ? "none" : String.format("%,.0f/s", learned));
+            System.out.println("  the learned rate each second (- for none): " + String.join(" ", rates));
             return goodput;
         }
     }

@@ -60,15 +60,45 @@ class ThrottleTest {
     @Test
     void a429ForARequestSentBeforeTheDecreaseChangesNothing() {
         Throttle throttle = new Throttle(64, 0, 0);
-        List<Throttle.Ticket> early = acquire(throttle, 30, 0);
-        early.subList(0, 10).forEach(ticket -> throttle.release(ticket, DELIVERED, 10 * MS));
-        early.subList(10, 16).forEach(ticket -> throttle.release(ticket, THROTTLED, 10 * MS));
+        List<Throttle.Ticket> early = acquire(throttle, 64, 0);
+        early.subList(0, 40).forEach(ticket -> throttle.release(ticket, DELIVERED, 10 * MS));
+        early.subList(40, 50).forEach(ticket -> throttle.release(ticket, THROTTLED, 10 * MS));
         double decreased = throttle.rate();
         assertThat(decreased).isFinite();
 
-        early.subList(16, 30).forEach(ticket -> throttle.release(ticket, THROTTLED, 11 * MS));
+        early.subList(50, 64).forEach(ticket -> throttle.release(ticket, THROTTLED, 11 * MS));
 
         assertThat(throttle.rate()).isEqualTo(decreased);
+    }
+
+    @Test
+    void aHandfulOf429sAmongTheFirstAnswersIsNoCongestionYet() {
+        Throttle throttle = new Throttle(64, 0, 0);
+        List<Throttle.Ticket> sent = acquire(throttle, 64, 0);
+        sent.subList(0, 15).forEach(ticket -> throttle.release(ticket, DELIVERED, 10 * MS));
+
+        sent.subList(15, 20).forEach(ticket -> throttle.release(ticket, THROTTLED, 10 * MS));
+
+        assertThat(throttle.rate()).as("5 of 20 is what a proxy refusing 10% at random gives one time in 25").isInfinite();
+        sent.subList(20, 50).forEach(ticket -> throttle.release(ticket, DELIVERED, 11 * MS));
+        assertThat(throttle.rate()).as("5 of 50").isInfinite();
+    }
+
+    @Test
+    void aDecreaseAfterWhich429sStayNearlyAsFrequentIsUndoneNotRepeated() {
+        Throttle throttle = new Throttle(200, 0, 0);
+        List<Throttle.Ticket> first = acquire(throttle, 50, 0);
+        first.subList(0, 45).forEach(ticket -> throttle.release(ticket, DELIVERED, 10 * MS));
+        first.subList(45, 50).forEach(ticket -> throttle.release(ticket, THROTTLED, 10 * MS));
+        assertThat(throttle.rate()).as("5 of 50: a decrease, to be judged").isFinite();
+
+        // 17% of the next hundred: more than the 10% before, far from the none a limiter would give.
+        List<Throttle.Ticket> judged = acquire(throttle, 100, 300 * MS);
+        judged.subList(0, 17).forEach(ticket -> throttle.release(ticket, THROTTLED, 310 * MS));
+        judged.subList(17, 100).forEach(ticket -> throttle.release(ticket, DELIVERED, 310 * MS));
+
+        assertThat(throttle.rate()).as("not about rate: undone").isInfinite();
+        assertThat(throttle.background()).isEqualTo(0.17);
     }
 
     @Test

@@ -113,6 +113,7 @@ public final class ChaosScenario {
                         .map(r -> r.idempotencyKey().substring(r.idempotencyKey().lastIndexOf('-') + 1) + "@" + (Duration.between(startedAt, r.at()).toMillis() / 100) / 10.0)
                         .collect(Collectors.joining(" "))));
                 log.println("Chaos: duplicate deliveries by the second they came in: " + duplicatesBySecond(accepted, startedAt));
+                log.println("Chaos: " + duplicatesByKind(accepted, failedFirst, throttled));
                 log.printf("Chaos: %,d events in %.1f s: %d lost, %d dead-lettered, %,d duplicate deliveries, %d contacts out of order; "
                                 + "%,d first attempts answered 500, %,d requests answered 429%n", events, seconds, lost.size(), deadLettered,
                         result.duplicates(), outOfOrder.size(), failedFirst.size(), throttled.size());
@@ -131,6 +132,28 @@ public final class ChaosScenario {
             }
         }
         return bySecond;
+    }
+
+    /** Whether the duplicates were requests that had waited in a line (answered 500 or 429 once) or not. */
+    private static String duplicatesByKind(List<RefinerStub.Received> accepted, Set<String> failedFirst, Set<String> throttled) {
+        Map<String, java.time.Instant> first = new HashMap<>();
+        int retried = 0;
+        int straight = 0;
+        List<Long> gaps = new java.util.ArrayList<>();
+        for (RefinerStub.Received received : accepted) {
+            java.time.Instant before = first.putIfAbsent(received.idempotencyKey(), received.at());
+            if (before != null) {
+                gaps.add(Duration.between(before, received.at()).toMillis());
+                if (failedFirst.contains(received.idempotencyKey()) || throttled.contains(received.idempotencyKey())) {
+                    retried++;
+                } else {
+                    straight++;
+                }
+            }
+        }
+        java.util.Collections.sort(gaps);
+        return "duplicates of requests that were retried " + retried + ", of requests never refused " + straight
+                + (gaps.isEmpty() ? "" : "; between the two acceptances, median " + gaps.get(gaps.size() / 2) + " ms, max " + gaps.get(gaps.size() - 1) + " ms");
     }
 
     private static RunningApplication instance(String name, Path work, Map<String, String> shared) {

@@ -75,11 +75,30 @@ public final class RunningApplication implements AutoCloseable {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException("No " + JAR + ": run the integration tests through Maven (mvn verify), which packages it first");
         }
+        if (olderThanClasses(JAR)) {
+            throw new IllegalStateException(JAR + " is older than target/classes: it would run code other than this build's; "
+                    + "package it again (mvn -DskipTests package)");
+        }
         List<String> command = new ArrayList<>(List.of(ChildProcess.currentJava().toString(), "-Xmx768m", "-jar",
                 JAR.toAbsolutePath().toString(), "run", "--config", config.toString()));
         command.addAll(arguments);
         starts++;
         process = ChildProcess.start(name, command, environment, workDir, workDir.resolve(name + "-" + starts + ".log"));
+    }
+
+    private static boolean olderThanClasses(Path jar) {
+        try (var classes = Files.walk(Path.of("target", "classes"))) {
+            long built = Files.getLastModifiedTime(jar).toMillis();
+            return classes.filter(Files::isRegularFile).anyMatch(file -> {
+                try {
+                    return Files.getLastModifiedTime(file).toMillis() > built;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Starts it again, with the same settings and folder, after a stop or a kill. */
