@@ -122,15 +122,22 @@ public final class ChaosScenario {
         }
     }
 
-    /** Where the duplicates came from: the phase they cluster in. */
-    private static Map<Long, Integer> duplicatesBySecond(List<RefinerStub.Received> accepted, java.time.Instant startedAt) {
-        Set<String> seen = new HashSet<>();
-        Map<Long, Integer> bySecond = new java.util.TreeMap<>();
+    /** Where the duplicates came from: the phase they cluster in, and how long after the first acceptance each came. */
+    private static Map<Long, String> duplicatesBySecond(List<RefinerStub.Received> accepted, java.time.Instant startedAt) {
+        Map<String, java.time.Instant> first = new HashMap<>();
+        Map<Long, List<Long>> gaps = new java.util.TreeMap<>();
         for (RefinerStub.Received received : accepted) {
-            if (!seen.add(received.idempotencyKey())) {
-                bySecond.merge(Duration.between(startedAt, received.at()).toSeconds(), 1, Integer::sum);
+            java.time.Instant before = first.putIfAbsent(received.idempotencyKey(), received.at());
+            if (before != null) {
+                gaps.computeIfAbsent(Duration.between(startedAt, received.at()).toSeconds(), s -> new java.util.ArrayList<>())
+                        .add(Duration.between(before, received.at()).toSeconds());
             }
         }
+        Map<Long, String> bySecond = new java.util.TreeMap<>();
+        gaps.forEach((second, list) -> {
+            java.util.Collections.sort(list);
+            bySecond.put(second, list.size() + " (" + list.get(list.size() / 2) + " s after)");
+        });
         return bySecond;
     }
 
