@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -77,6 +78,8 @@ final class ContactScheduler {
         // This reader's ownership of the retry partition, from its first owner record on.
         RetryPartitionOwnership ownership;
         OffsetTracker requestOffsets;
+        // Offsets on the requests topic of the requests met in lines while catching up: each one's outcome is durable.
+        final Set<Long> placedInLines = new HashSet<>();
         boolean caughtUp;
         boolean revoked;
         int attemptsInFlight;
@@ -259,6 +262,9 @@ final class ContactScheduler {
             if (!state.ownership.counts(entry)) {
                 return; // written by a reader that no longer owned the partition
             }
+            if (entry.history().origin().topic().equals(settings.requestsTopic())) {
+                state.placedInLines.add(entry.history().origin().offset());
+            }
             Contact contact = contact(state, contactKey);
             contact.lineEnd = Math.max(contact.lineEnd, entry.history().origin().offset());
             if (entry.kind() == RetryHeaders.Kind.RESOLVED) {
@@ -295,6 +301,11 @@ final class ContactScheduler {
         synchronized (lock) {
             Pair state = pair(pair);
             state.caughtUp = true;
+            // A request that reached a line is done on the requests topic, even when its last owner could not commit
+            // that (the broker was away, the partition was taken): without this, one whose line has ended since
+            // would be sent again when read there, since its contact no longer remembers it.
+            state.placedInLines.forEach(state.requestOffsets::doneInALine);
+            state.placedInLines.clear();
             if (state.ownership.outranked()) {
                 // Its own owner record did not count: its records would count for nobody, until this one.
                 log.info("Pair {}: the retry partition was owned in a generation no lower than this reader's; it continues "

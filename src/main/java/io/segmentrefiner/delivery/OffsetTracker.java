@@ -15,6 +15,8 @@ final class OffsetTracker {
 
     /** Kafka keeps 4096 characters of commit metadata by default ({@code offset.metadata.max.bytes}). */
     private static final int METADATA_LIMIT = 4_000;
+    // More than a partition can have read ahead of its lowest open offset: a longer run is not metadata we wrote.
+    private static final long MAX_RUN = 1_000_000;
 
     private final TreeSet<Long> open = new TreeSet<>();
     private final TreeSet<Long> doneAboveOpen = new TreeSet<>();
@@ -32,6 +34,9 @@ final class OffsetTracker {
      * done again while an offset below it is open, so that the next reader skips it too).
      */
     boolean opened(long offset) {
+        if (next < 0) {
+            doneBefore.headSet(offset).clear(); // below where reading starts: never read by this reader
+        }
         next = Math.max(next, offset + 1);
         if (doneBefore.remove(offset)) {
             recordDone(offset);
@@ -39,6 +44,16 @@ final class OffsetTracker {
         }
         open.add(offset);
         return true;
+    }
+
+    /**
+     * An offset whose request the retry topic shows in a line, read back before this reader reads the partition:
+     * done, like one the last reader recorded, unless this reader has read past it already.
+     */
+    void doneInALine(long offset) {
+        if (offset >= next) {
+            doneBefore.add(offset);
+        }
     }
 
     void done(long offset) {
@@ -60,30 +75,61 @@ final class OffsetTracker {
 
     /**
      * The offsets done above {@link #committable()}, by this reader or by an earlier one and not read again yet, as
-     * the distances from it in base 36, comma-separated.
+     * the distances from it in base 36, comma-separated, a run of consecutive ones as {@code first-last}: the offsets
+     * done above an open one are mostly runs between a few open ones, so thousands fit in Kafka's limit.
      */
     String metadata() {
         long base = committable();
         TreeSet<Long> done = new TreeSet<>(doneAboveOpen);
         done.addAll(doneBefore.tailSet(base, true)); // the committed offset itself may be one of them
         StringBuilder text = new StringBuilder();
+        Long first = null;
+        long last = 0;
         for (long offset : done) {
-            String delta = Long.toString(offset - base, 36);
-            if (text.length() + delta.length() + 1 > METADATA_LIMIT) {
-                break; // the rest are sent again after a restart: at least once, never lost
+            if (first != null && offset == last + 1) {
+                last = offset;
+                continue;
             }
-            text.append(text.isEmpty() ? "" : ",").append(delta);
+            if (first != null && !append(text, run(first - base, last - base))) {
+                return text.toString();
+            }
+            first = offset;
+            last = offset;
+        }
+        if (first != null) {
+            append(text, run(first - base, last - base));
         }
         return text.toString();
+    }
+
+    private static String run(long first, long last) {
+        return first == last ? Long.toString(first, 36) : Long.toString(first, 36) + "-" + Long.toString(last, 36);
+    }
+
+    /** False when the run no longer fits: the rest are sent again after a restart, at least once, never lost. */
+    private static boolean append(StringBuilder text, String run) {
+        if (text.length() + run.length() + 1 > METADATA_LIMIT) {
+            return false;
+        }
+        text.append(text.isEmpty() ? "" : ",").append(run);
+        return true;
     }
 
     /** The offsets a commit's metadata records as done. */
     static Set<Long> doneIn(long committed, Optional<String> metadata) {
         Set<Long> done = new HashSet<>();
         metadata.filter(text -> !text.isBlank()).ifPresent(text -> {
-            for (String delta : text.split(",")) {
+            for (String run : text.split(",")) {
                 try {
-                    done.add(committed + Long.parseLong(delta, 36));
+                    int dash = run.indexOf('-', 1);
+                    long first = Long.parseLong(dash < 0 ? run : run.substring(0, dash), 36);
+                    long last = dash < 0 ? first : Long.parseLong(run.substring(dash + 1), 36);
+                    if (first < 0 || last < first || last - first > MAX_RUN) {
+                        continue; // not ours
+                    }
+                    for (long distance = first; distance <= last; distance++) {
+                        done.add(committed + distance);
+                    }
                 } catch (NumberFormatException notOurs) {
                     // metadata some other tool wrote: nothing to skip
                 }

@@ -243,6 +243,27 @@ class ContactSchedulerTest {
     }
 
     @Test
+    void aRequestWhoseLineEndedBeforeTheHandOverIsDoneWhenReadAgainNotSent() {
+        // The last owner held cy's 5 in a line and delivered it, but never committed 5 as done (the broker was away
+        // when the line's record was acknowledged, and then the partition was taken): 5 is read again here.
+        scheduler.openRequests(0, Set.of());
+        scheduler.beginReign(0, GENERATION);
+        replayOwner(0, 0, "earlier", 4);
+        replay(0, 1, RetryHeaders.Kind.HELD, "earlier", "cy", 5, Instant.EPOCH);
+        replay(0, 2, RetryHeaders.Kind.RESOLVED, "earlier", "cy", 5, Instant.EPOCH);
+        catchUpOwn(0);
+
+        offer(0, 4, "bob");
+        offer(0, 5, "cy");
+        offer(0, 6, "cy");
+
+        assertThat(world.sentOffsets()).as("cy's 5 was delivered from its line").containsExactly(4L, 6L);
+        OffsetAndMetadata commit = scheduler.committable(List.of(0)).get(P0);
+        assertThat(commit.offset()).isEqualTo(4);
+        assertThat(OffsetTracker.doneIn(4, Optional.of(commit.metadata()))).as("and the next reader skips it too").containsExactly(5L);
+    }
+
+    @Test
     void recordsOfAReaderWhoseOwnershipEndedCountForNobody() {
         scheduler.openRequests(0, Set.of());
         scheduler.beginReign(0, GENERATION);

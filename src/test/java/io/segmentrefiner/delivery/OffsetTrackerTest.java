@@ -71,8 +71,63 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void runsOfDoneOffsetsAreRecordedAsRangesSoThatThousandsFit() {
+        OffsetTracker tracker = new OffsetTracker(Set.of());
+        for (long offset = 0; offset < 20_000; offset++) {
+            tracker.opened(offset);
+            if (offset % 100 != 0) {
+                tracker.done(offset); // one in a hundred stays open: a contact's request in flight
+            }
+        }
+
+        String metadata = tracker.metadata();
+        assertThat(metadata.length()).isLessThan(4_000);
+        assertThat(metadata).startsWith("1-2r,");
+        Set<Long> done = OffsetTracker.doneIn(tracker.committable(), Optional.of(metadata));
+        assertThat(done).hasSize(20_000 - 200).doesNotContain(0L, 100L, 19_900L).contains(1L, 99L, 101L, 19_999L);
+    }
+
+    @Test
+    void whatDoesNotFitIsLeftOffWholeRunsAtATime() {
+        OffsetTracker tracker = new OffsetTracker(Set.of());
+        for (long offset = 0; offset < 6_000; offset++) {
+            tracker.opened(offset);
+            if (offset % 2 == 1) {
+                tracker.done(offset); // every other one open: runs of one
+            }
+        }
+
+        String metadata = tracker.metadata();
+        assertThat(metadata.length()).isLessThanOrEqualTo(4_000);
+        Set<Long> done = OffsetTracker.doneIn(0, Optional.of(metadata));
+        assertThat(done).isNotEmpty().allMatch(offset -> offset % 2 == 1).contains(1L);
+        long highest = done.stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertThat(done).as("a prefix: the offsets after the cut are sent again, never skipped wrongly").hasSize((int) (highest + 1) / 2);
+    }
+
+    @Test
+    void anOffsetMetInALineIsDoneWhenReadUnlessReadAlreadyAndOnesBelowWhereReadingStartsAreForgotten() {
+        OffsetTracker tracker = new OffsetTracker(Set.of());
+        tracker.doneInALine(3); // below the committed offset: the line is older than the commit
+        tracker.doneInALine(12);
+
+        assertThat(tracker.opened(10)).isTrue();
+        assertThat(tracker.opened(11)).isTrue();
+        tracker.doneInALine(11); // read already: its outcome is this reader's to decide
+        assertThat(tracker.opened(12)).as("in a line").isFalse();
+        tracker.done(11);
+
+        assertThat(tracker.committable()).isEqualTo(10);
+        assertThat(OffsetTracker.doneIn(10, Optional.of(tracker.metadata()))).containsExactlyInAnyOrder(11L, 12L);
+        tracker.done(10);
+        assertThat(tracker.committable()).isEqualTo(13);
+        assertThat(tracker.metadata()).as("3 forgotten, not carried along").isEmpty();
+    }
+
+    @Test
     void metadataOfAnotherToolIsIgnored() {
         assertThat(OffsetTracker.doneIn(5, Optional.of("written by kafka-consumer-groups"))).isEmpty();
+        assertThat(OffsetTracker.doneIn(5, Optional.of("-5,3-1,0-zzzzzz"))).as("negative, backwards, absurdly long").isEmpty();
         assertThat(OffsetTracker.doneIn(5, Optional.empty())).isEmpty();
     }
 }
