@@ -39,30 +39,46 @@ class DockerFilesTest {
         return compose.path("services").path("segment-refiner");
     }
 
-    @Test
-    void composeHasKafkaInKraftModeARegistryAndTheApplication() {
-        assertThat(compose.path("services").has("kafka")).isTrue();
-        assertThat(compose.at("/services/kafka/environment/KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");
-        assertThat(compose.at("/services/kafka/image").asText()).startsWith("apache/kafka:");
-        assertThat(compose.at("/services/registry/image").asText()).startsWith("apicurio/apicurio-registry:");
-        assertThat(app().path("build").isObject()).isTrue();
+    /** A compose value with its default: {@code ${NAME:-default}} is what runs when NAME is not set. */
+    private static String withDefaults(String value) {
+        return value.replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1");
     }
 
     @Test
-    void theBuildContextAndDockerfileExistAndEveryCopiedPathToo() throws IOException {
+    void composeHasKafkaInKraftModeARegistryAndTheApplicationWithPublicImagesThatVariablesReplace() {
+        assertThat(compose.path("services").has("kafka")).isTrue();
+        assertThat(compose.at("/services/kafka/environment/KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");
+        assertThat(compose.at("/services/kafka/image").asText()).startsWith("${KAFKA_IMAGE:-");
+        assertThat(withDefaults(compose.at("/services/kafka/image").asText())).isEqualTo("apache/kafka:4.4.0");
+        assertThat(compose.at("/services/registry/image").asText()).startsWith("${REGISTRY_IMAGE:-");
+        assertThat(withDefaults(compose.at("/services/registry/image").asText())).isEqualTo("apicurio/apicurio-registry:3.3.3");
+        assertThat(app().path("build").isObject()).isTrue();
+        assertThat(withDefaults(app().at("/build/args/RUNTIME_IMAGE").asText())).isEqualTo("eclipse-temurin:17-jre");
+    }
+
+    @Test
+    void theImageIsBuiltFromThePackagedJarOnARuntimeImageGivenAsABuildArgument() throws IOException {
         Path context = DOCKER.resolve(app().at("/build/context").asText()).normalize();
         Path dockerfile = context.resolve(app().at("/build/dockerfile").asText());
         assertThat(dockerfile).exists();
-        List<String> missing = new ArrayList<>();
-        Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(\\S+) ").matcher(Files.readString(dockerfile));
+        String text = Files.readString(dockerfile);
+        List<String> copied = new ArrayList<>();
+        Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(\\S+) ").matcher(text);
         while (copy.find()) {
-            if (!Files.exists(context.resolve(copy.group(1)))) {
-                missing.add(copy.group(1));
-            }
+            copied.add(copy.group(1));
         }
-        assertThat(missing).as("paths the Dockerfile copies that the project lacks").isEmpty();
-        assertThat(Files.readString(dockerfile)).contains("USER refiner").contains("eclipse-temurin:17-jre")
-                .contains("target/segment-refiner.jar");
+        assertThat(copied).as("the jar that mvn package makes, nothing else: no Maven inside the image build")
+                .containsExactly("target/segment-refiner.jar");
+        assertThat(text).doesNotContainPattern("(?m)^(RUN|FROM) .*(mvn|maven)").contains("ARG RUNTIME_IMAGE=eclipse-temurin:17-jre").contains("FROM ${RUNTIME_IMAGE}")
+                .contains("USER refiner").contains("ENTRYPOINT [\"java\"");
+        assertThat(Files.readString(Path.of("pom.xml"))).as("the name the Dockerfile copies").contains("<finalName>segment-refiner</finalName>");
+    }
+
+    @Test
+    void theBuildContextIsOnlyWhatTheImageNeeds() throws IOException {
+        List<String> rules = Files.readAllLines(Path.of(".dockerignore")).stream()
+                .filter(line -> !line.isBlank() && !line.startsWith("#")).toList();
+        assertThat(rules).as("everything out, then the jar back in").containsExactly("*", "!target/segment-refiner.jar");
     }
 
     @Test

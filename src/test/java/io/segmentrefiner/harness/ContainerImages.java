@@ -1,0 +1,95 @@
+package io.segmentrefiner.harness;
+
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.images.builder.ImageFromDockerfile;
+import org.testcontainers.utility.DockerImageName;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The images the container tests run, with public defaults that an environment variable replaces (CI names the
+ * local ones that {@code docker/build-local-images.sh} makes where Docker Hub cannot be reached), and the condition
+ * under which those tests run: a Docker engine, and the images at hand. Without them the tests are skipped, saying
+ * which is missing.
+ */
+public final class ContainerImages implements ExecutionCondition {
+
+    /** The base image of docker/Dockerfile ({@code --build-arg RUNTIME_IMAGE}). */
+    public static final String RUNTIME_IMAGE = image("SEGMENT_REFINER_RUNTIME_IMAGE", "eclipse-temurin:17-jre");
+
+    private static final Path JAR = Path.of("target", "segment-refiner.jar");
+    private static ImageFromDockerfile application;
+
+    private static String image(String variable, String publicDefault) {
+        return Optional.ofNullable(System.getenv(variable)).filter(name -> !name.isBlank()).orElse(publicDefault);
+    }
+
+    /** The project's image, built once a run from docker/Dockerfile and the packaged jar, as {@code docker build} would; tagged segment-refiner-test, replaced by the next run. */
+    public static synchronized ImageFromDockerfile application() {
+        if (application == null) {
+            // The context .dockerignore leaves: the Dockerfile and the jar, nothing else of the project.
+            application = new ImageFromDockerfile("segment-refiner-test", false)
+                    .withFileFromPath("docker/Dockerfile", Path.of("docker", "Dockerfile"))
+                    .withFileFromPath("target/segment-refiner.jar", JAR)
+                    .withDockerfilePath("docker/Dockerfile")
+                    .withBuildArg("RUNTIME_IMAGE", RUNTIME_IMAGE);
+        }
+        return application;
+    }
+
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        return missing().map(why -> {
+                    System.err.println(context.getDisplayName() + ": " + why); // in the build's output, not only the reports
+                    return ConditionEvaluationResult.disabled(why);
+                })
+                .orElseGet(() -> ConditionEvaluationResult.enabled("a Docker engine and " + RUNTIME_IMAGE));
+    }
+
+    private static Optional<String> missing() {
+        if (!"true".equalsIgnoreCase(System.getenv("TESTCONTAINERS_CHECKS_DISABLE"))) {
+            return Optional.of("Container tests skipped: Testcontainers' start-up checks pull alpine, which may not be reachable; set "
+                    + "TESTCONTAINERS_CHECKS_DISABLE=true (the Maven build does)");
+        }
+        if (!DockerClientFactory.instance().isDockerAvailable()) {
+            return Optional.of("Container tests skipped: no Docker engine answers (install docker.io and start dockerd; .ci/run does both)");
+        }
+        if (!Files.exists(JAR)) {
+            return Optional.of("Container tests skipped: " + JAR + " is missing (mvn -B -DskipTests package)");
+        }
+        if (!"true".equalsIgnoreCase(System.getenv("TESTCONTAINERS_RYUK_DISABLED"))
+                && !present(DockerImageName.parse("testcontainers/ryuk:0.12.0"))) {
+            return Optional.of("Container tests skipped: Testcontainers' Ryuk image cannot be pulled; set TESTCONTAINERS_RYUK_DISABLED=true "
+                    + "(the tests remove their own containers; the Maven build sets it)");
+        }
+        if (!present(DockerImageName.parse(RUNTIME_IMAGE))) {
+            return Optional.of("Container tests skipped: the runtime image " + RUNTIME_IMAGE + " is neither here nor pullable; make a local one "
+                    + "with docker/build-local-images.sh and name it in SEGMENT_REFINER_RUNTIME_IMAGE (.ci/run does both)");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean present(DockerImageName image) {
+        var docker = DockerClientFactory.lazyClient();
+        try {
+            docker.inspectImageCmd(image.asCanonicalNameString()).exec();
+            return true;
+        } catch (RuntimeException notHere) {
+            try {
+                return docker.pullImageCmd(image.getUnversionedPart()).withTag(image.getVersionPart()).start()
+                        .awaitCompletion(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (RuntimeException notPullable) {
+                return false;
+            }
+        }
+    }
+}
