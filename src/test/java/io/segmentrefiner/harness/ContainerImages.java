@@ -23,8 +23,13 @@ public final class ContainerImages implements ExecutionCondition {
     /** The base image of docker/Dockerfile ({@code --build-arg RUNTIME_IMAGE}). */
     public static final String RUNTIME_IMAGE = image("SEGMENT_REFINER_RUNTIME_IMAGE", "eclipse-temurin:17-jre");
 
+    /** A Kafka 4.4 broker configured from KAFKA_* variables: apache/kafka, or docker/kafka made from Kafka's jars. */
+    public static final String KAFKA_IMAGE = image("SEGMENT_REFINER_KAFKA_IMAGE", "apache/kafka:4.4.0");
+
     private static final Path JAR = Path.of("target", "segment-refiner.jar");
+    private static final Path KAFKA_LIBS = Path.of("target", "kafka-image", "libs");
     private static ImageFromDockerfile application;
+    private static Object kafka;
 
     private static String image(String variable, String publicDefault) {
         return Optional.ofNullable(System.getenv(variable)).filter(name -> !name.isBlank()).orElse(publicDefault);
@@ -41,6 +46,23 @@ public final class ContainerImages implements ExecutionCondition {
                     .withBuildArg("RUNTIME_IMAGE", RUNTIME_IMAGE);
         }
         return application;
+    }
+
+    /**
+     * {@link #KAFKA_IMAGE} where it is here or can be pulled; otherwise docker/kafka's image, built once a run from
+     * the Kafka jars the build copied (tagged segment-refiner-test-kafka).
+     */
+    public static synchronized org.testcontainers.containers.GenericContainer<?> kafkaContainer() {
+        if (kafka == null) {
+            kafka = present(DockerImageName.parse(KAFKA_IMAGE)) ? KAFKA_IMAGE : new ImageFromDockerfile("segment-refiner-test-kafka", false)
+                    .withFileFromPath("Dockerfile", Path.of("docker", "kafka", "Dockerfile"))
+                    .withFileFromPath("run.sh", Path.of("docker", "kafka", "run.sh"))
+                    .withFileFromPath("logback.xml", Path.of("docker", "kafka", "logback.xml"))
+                    .withFileFromPath("libs", KAFKA_LIBS)
+                    .withBuildArg("RUNTIME_IMAGE", RUNTIME_IMAGE);
+        }
+        return kafka instanceof String name ? new org.testcontainers.containers.GenericContainer<>(DockerImageName.parse(name))
+                : new org.testcontainers.containers.GenericContainer<>((ImageFromDockerfile) kafka);
     }
 
     @Override
