@@ -4,12 +4,15 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.utility.DockerImageName;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +32,7 @@ public final class ContainerImages implements ExecutionCondition {
     private static final Path JAR = Path.of("target", "segment-refiner.jar");
     private static final Path KAFKA_LIBS = Path.of("target", "kafka-image", "libs");
     private static ImageFromDockerfile application;
-    private static Object kafka;
+    private static Future<String> kafka;
 
     private static String image(String variable, String publicDefault) {
         return Optional.ofNullable(System.getenv(variable)).filter(name -> !name.isBlank()).orElse(publicDefault);
@@ -52,17 +55,17 @@ public final class ContainerImages implements ExecutionCondition {
      * {@link #KAFKA_IMAGE} where it is here or can be pulled; otherwise docker/kafka's image, built once a run from
      * the Kafka jars the build copied (tagged segment-refiner-test-kafka).
      */
-    public static synchronized org.testcontainers.containers.GenericContainer<?> kafkaContainer() {
+    public static synchronized GenericContainer<?> kafkaContainer() {
         if (kafka == null) {
-            kafka = present(DockerImageName.parse(KAFKA_IMAGE)) ? KAFKA_IMAGE : new ImageFromDockerfile("segment-refiner-test-kafka", false)
+            kafka = present(DockerImageName.parse(KAFKA_IMAGE)) ? CompletableFuture.completedFuture(KAFKA_IMAGE)
+                    : new ImageFromDockerfile("segment-refiner-test-kafka", false)
                     .withFileFromPath("Dockerfile", Path.of("docker", "kafka", "Dockerfile"))
                     .withFileFromPath("run.sh", Path.of("docker", "kafka", "run.sh"))
                     .withFileFromPath("logback.xml", Path.of("docker", "kafka", "logback.xml"))
                     .withFileFromPath("libs", KAFKA_LIBS)
                     .withBuildArg("RUNTIME_IMAGE", RUNTIME_IMAGE);
         }
-        return kafka instanceof String name ? new org.testcontainers.containers.GenericContainer<>(DockerImageName.parse(name))
-                : new org.testcontainers.containers.GenericContainer<>((ImageFromDockerfile) kafka);
+        return new GenericContainer<>(kafka);
     }
 
     @Override
