@@ -1,48 +1,76 @@
 #!/usr/bin/env bash
-# The images the Dockerfile and the container tests start from, made locally where the public ones cannot be pulled
-# (a machine without access to Docker Hub). An image that exists already is kept, so a second run takes a second.
+# The images the Dockerfiles and the container tests start from, made locally where the public ones cannot be
+# pulled (a machine without access to Docker Hub). An image that exists already is kept, so a second run takes a
+# second.
 #
 #   segment-refiner/debian:bookworm   Debian bookworm (minbase), made by debootstrap from the machine's Debian mirror,
 #                                     the way Debian's official images are made
-#   segment-refiner/jre:17            that, with OpenJDK 17's headless JRE and curl: the RUNTIME_IMAGE of the Dockerfile
+#   segment-refiner/jre:17            that, with OpenJDK 17's headless JRE and curl: the RUNTIME_IMAGE of the
+#                                     Dockerfile and of docker/kafka, in place of eclipse-temurin:17-jre
+#   segment-refiner/debian:trixie     Debian trixie (minbase), the same way
+#   segment-refiner/jre:21            that, with OpenJDK 21's: the RUNTIME_IMAGE of docker/apicurio (Apicurio Registry
+#                                     needs Java 21), in place of eclipse-temurin:21-jre
 #
-# Usage: docker/build-local-images.sh            prints the runtime image to use on its last line
-# Settings (environment): DEBIAN_MIRROR (default: the first URIs of /etc/apt/sources.list.d/debian.sources),
-# PUBLIC_RUNTIME_IMAGE (default eclipse-temurin:17-jre: used, and nothing built, when it can be pulled).
+# Usage: docker/build-local-images.sh                     both, printed as the variables the container tests read:
+#          SEGMENT_REFINER_RUNTIME_IMAGE=...
+#          SEGMENT_REFINER_REGISTRY_RUNTIME_IMAGE=...
+#        docker/build-local-images.sh --runtime           the Java 17 one only, its name alone
+#        docker/build-local-images.sh --registry-runtime  the Java 21 one only, its name alone
+# Settings (environment): DEBIAN_MIRROR (default: the first URIs of /etc/apt/sources.list.d/debian.sources).
 set -euo pipefail
 
-PUBLIC_RUNTIME_IMAGE=${PUBLIC_RUNTIME_IMAGE:-eclipse-temurin:17-jre}
-BASE_IMAGE=segment-refiner/debian:bookworm
-JRE_IMAGE=segment-refiner/jre:17
-
 have() { docker image inspect "$1" > /dev/null 2>&1; }
+pullable() { have "$1" || timeout 60 docker pull -q "$1" > /dev/null 2>&1; }
 
-if have "$PUBLIC_RUNTIME_IMAGE" || timeout 60 docker pull -q "$PUBLIC_RUNTIME_IMAGE" > /dev/null 2>&1; then
-  echo "$PUBLIC_RUNTIME_IMAGE"
-  exit 0
-fi
-echo "build-local-images: $PUBLIC_RUNTIME_IMAGE cannot be pulled; using local images" >&2
+debian() { # debian SUITE: segment-refiner/debian:SUITE
+  local image=segment-refiner/debian:$1 root mirror
+  if ! have "$image"; then
+    command -v debootstrap > /dev/null || { echo "build-local-images: debootstrap is missing (apt-get install debootstrap)" >&2; exit 1; }
+    mirror=${DEBIAN_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2> /dev/null || true)}
+    mirror=${mirror:-http://deb.debian.org/debian}
+    root=$(mktemp -d)
+    echo "build-local-images: debootstrap $1 from $mirror" >&2
+    debootstrap --variant=minbase "$1" "$root" "$mirror" > "$root.log" 2>&1 || { tail -20 "$root.log" >&2; rm -rf "$root"; exit 1; }
+    tar -C "$root" -c . | docker import --change 'CMD ["/bin/bash"]' - "$image" > /dev/null
+    rm -rf "$root" "$root.log"
+  fi
+  echo "$image"
+}
 
-if ! have "$BASE_IMAGE"; then
-  command -v debootstrap > /dev/null || { echo "build-local-images: debootstrap is missing (apt-get install debootstrap)" >&2; exit 1; }
-  mirror=${DEBIAN_MIRROR:-$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2> /dev/null || true)}
-  mirror=${mirror:-http://deb.debian.org/debian}
-  root=$(mktemp -d)
-  trap 'rm -rf "$root"' EXIT
-  echo "build-local-images: debootstrap bookworm from $mirror" >&2
-  debootstrap --variant=minbase bookworm "$root" "$mirror" > "$root.log" 2>&1 || { tail -20 "$root.log" >&2; exit 1; }
-  rm -f "$root.log"
-  tar -C "$root" -c . | docker import --change 'CMD ["/bin/bash"]' - "$BASE_IMAGE" > /dev/null
-fi
-
-if ! have "$JRE_IMAGE"; then
-  echo "build-local-images: $JRE_IMAGE on $BASE_IMAGE" >&2
-  DOCKER_BUILDKIT=0 docker build -q -t "$JRE_IMAGE" --build-arg BASE="$BASE_IMAGE" - > /dev/null <<'DOCKERFILE'
+jre() { # jre VERSION SUITE: segment-refiner/jre:VERSION on segment-refiner/debian:SUITE
+  local image=segment-refiner/jre:$1 base
+  if ! have "$image"; then
+    base=$(debian "$2")
+    echo "build-local-images: $image on $base" >&2
+    # The legacy builder (docker.io has no BuildKit) warns on every build: its output is shown only when it fails.
+    DOCKER_BUILDKIT=0 docker build -q -t "$image" --build-arg BASE="$base" --build-arg JRE="openjdk-$1-jre-headless" - \
+      > /tmp/build-local-images.log 2>&1 <<'DOCKERFILE' || { cat /tmp/build-local-images.log >&2; exit 1; }
 ARG BASE
 FROM ${BASE}
+ARG JRE
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless curl ca-certificates \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$JRE" curl ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 DOCKERFILE
-fi
-echo "$JRE_IMAGE"
+  fi
+  echo "$image"
+}
+
+runtime() { # runtime PUBLIC VERSION SUITE: the public image when it can be had, else the local one
+  if pullable "$1"; then
+    echo "$1"
+  else
+    echo "build-local-images: $1 cannot be pulled; using a local image" >&2
+    jre "$2" "$3"
+  fi
+}
+
+case "${1:-}" in
+  --runtime) runtime eclipse-temurin:17-jre 17 bookworm ;;
+  --registry-runtime) runtime eclipse-temurin:21-jre 21 trixie ;;
+  "")
+    echo "SEGMENT_REFINER_RUNTIME_IMAGE=$(runtime eclipse-temurin:17-jre 17 bookworm)"
+    echo "SEGMENT_REFINER_REGISTRY_RUNTIME_IMAGE=$(runtime eclipse-temurin:21-jre 21 trixie)"
+    ;;
+  *) echo "usage: $0 [--runtime | --registry-runtime]" >&2; exit 2 ;;
+esac

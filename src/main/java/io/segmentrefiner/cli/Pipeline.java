@@ -17,10 +17,10 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -125,13 +125,9 @@ public final class Pipeline implements AutoCloseable, HealthPart {
         SchemaRegistry registry = schemaRegistry(config);
         ConfluentAvroSerde<RefinerRequestRecord> requests = requestSerde(registry);
         KafkaStreams streams = new KafkaStreams(topology(config, requests), config.streamsProperties());
-        // Data errors are dead-lettered by the handlers; what reaches here is an outage the clients do not retry
-        // (a broker that refuses the application) or a bug. Stopping visibly lets the orchestrator restart with
-        // backoff; exactly-once makes the restart safe.
-        streams.setUncaughtExceptionHandler(exception -> {
-            log.error("Kafka Streams stopped on an error it cannot handle: {}", exception.toString(), exception);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        // Data errors are dead-lettered by the handlers; what reaches here is an aborted transaction (the thread is
+        // replaced), an outage the clients do not retry, or a bug (the client stops).
+        streams.setUncaughtExceptionHandler(new StreamThreadFailures(Clock.systemUTC()));
         // Kafka Streams stays in its group on close, so its partitions would wait out session.timeout.ms (45 s) before
         // anyone else (or the same instance, restarted) takes them over. Nothing here has state worth that wait, so a
         // close leaves at once; static members (group.instance.id) keep their membership, which is what they are for.

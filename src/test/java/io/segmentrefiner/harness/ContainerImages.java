@@ -1,19 +1,24 @@
 package io.segmentrefiner.harness;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.utility.DockerImageName;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The images the container tests run, with public defaults that an environment variable replaces (CI names the
@@ -29,10 +34,21 @@ public final class ContainerImages implements ExecutionCondition {
     /** A Kafka 4.4 broker configured from KAFKA_* variables: apache/kafka, or docker/kafka made from Kafka's jars. */
     public static final String KAFKA_IMAGE = image("SEGMENT_REFINER_KAFKA_IMAGE", "apache/kafka:4.4.0");
 
+    /** A Confluent-compatible registry on port 8080: apicurio/apicurio-registry, or docker/apicurio made from its release. */
+    public static final String REGISTRY_IMAGE = image("SEGMENT_REFINER_REGISTRY_IMAGE", "apicurio/apicurio-registry:3.3.3");
+
+    /** The Java 21+ base of docker/apicurio's image (Apicurio Registry 3 needs Java 21). */
+    public static final String REGISTRY_RUNTIME_IMAGE = image("SEGMENT_REFINER_REGISTRY_RUNTIME_IMAGE", "eclipse-temurin:21-jre");
+
+    /** The path of the registry's Confluent-compatible API: {@code schema.registry.url} is http://HOST:8080 and this. */
+    public static final String REGISTRY_API = "/apis/ccompat/v7";
+
     private static final Path JAR = Path.of("target", "segment-refiner.jar");
     private static final Path KAFKA_LIBS = Path.of("target", "kafka-image", "libs");
+    private static final Path APICURIO = Path.of("target", "apicurio");
     private static ImageFromDockerfile application;
     private static Future<String> kafka;
+    private static Future<String> registry;
 
     private static String image(String variable, String publicDefault) {
         return Optional.ofNullable(System.getenv(variable)).filter(name -> !name.isBlank()).orElse(publicDefault);
@@ -52,10 +68,10 @@ public final class ContainerImages implements ExecutionCondition {
     }
 
     /**
-     * {@link #KAFKA_IMAGE} where it is here or can be pulled; otherwise docker/kafka's image, built once a run from
-     * the Kafka jars the build copied (tagged segment-refiner-test-kafka).
+     * The name of {@link #KAFKA_IMAGE} where it is here or can be pulled; otherwise of docker/kafka's image, built
+     * once a run from the Kafka jars the build copied (tagged segment-refiner-test-kafka).
      */
-    public static synchronized GenericContainer<?> kafkaContainer() {
+    public static synchronized Future<String> kafkaImage() {
         if (kafka == null) {
             kafka = present(DockerImageName.parse(KAFKA_IMAGE)) ? CompletableFuture.completedFuture(KAFKA_IMAGE)
                     : new ImageFromDockerfile("segment-refiner-test-kafka", false)
@@ -65,7 +81,46 @@ public final class ContainerImages implements ExecutionCondition {
                     .withFileFromPath("libs", KAFKA_LIBS)
                     .withBuildArg("RUNTIME_IMAGE", RUNTIME_IMAGE);
         }
-        return new GenericContainer<>(kafka);
+        return kafka;
+    }
+
+    public static GenericContainer<?> kafkaContainer() {
+        return new GenericContainer<>(kafkaImage());
+    }
+
+    /**
+     * The name of {@link #REGISTRY_IMAGE} where it is here or can be pulled; otherwise of docker/apicurio's image,
+     * built once a run on {@link #REGISTRY_RUNTIME_IMAGE} from the Apicurio release the build unpacked (tagged
+     * segment-refiner-test-registry).
+     */
+    public static synchronized Future<String> registryImage() {
+        if (registry == null) {
+            registry = present(DockerImageName.parse(REGISTRY_IMAGE)) ? CompletableFuture.completedFuture(REGISTRY_IMAGE)
+                    : new ImageFromDockerfile("segment-refiner-test-registry", false)
+                    .withFileFromPath("Dockerfile", Path.of("docker", "apicurio", "Dockerfile"))
+                    .withFileFromPath("apicurio", APICURIO)
+                    .withBuildArg("RUNTIME_IMAGE", REGISTRY_RUNTIME_IMAGE);
+        }
+        return registry;
+    }
+
+    /** The registry on port 8080, ready when its Confluent-compatible API answers. */
+    public static GenericContainer<?> registryContainer() {
+        return new GenericContainer<>(registryImage())
+                .withExposedPorts(8080)
+                .waitingFor(Wait.forHttp(REGISTRY_API + "/subjects").forPort(8080).forStatusCode(200)
+                        .withStartupTimeout(Duration.ofMinutes(2)));
+    }
+
+    /** Skips the calling test, saying so, where no {@code docker-compose} is on the PATH (Debian's package; .ci/run installs it). */
+    public static void assumeDockerCompose() {
+        boolean found = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .anyMatch(directory -> Files.isExecutable(Path.of(directory, "docker-compose")));
+        if (!found) {
+            String why = "Compose test skipped: no docker-compose on the PATH (apt-get install docker-compose; .ci/run does)";
+            System.err.println(why);
+            Assumptions.abort(why);
+        }
     }
 
     @Override

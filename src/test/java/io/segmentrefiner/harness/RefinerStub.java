@@ -73,11 +73,16 @@ public final class RefinerStub implements AutoCloseable {
     }
 
     public static RefinerStub start() {
+        return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /** On the given address: a stub in a container listens on all of the container's interfaces. */
+    public static RefinerStub start(InetSocketAddress address) {
         // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's delayed ACK:
         // 40 ms more per request, which a throughput measurement must not see.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
+            HttpServer server = HttpServer.create(address, 512);
             RefinerStub stub = new RefinerStub(server);
             server.createContext("/", stub::handle);
             server.setExecutor(stub.threads);

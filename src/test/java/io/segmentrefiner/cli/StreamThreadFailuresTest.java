@@ -1,0 +1,81 @@
+package io.segmentrefiner.cli;
+
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StreamThreadFailuresTest {
+
+    private static final Instant T0 = Instant.parse("2026-12-02T00:00:00Z");
+
+    private static StreamsException commitFailed(Exception cause) {
+        return new StreamsException("Error encountered trying to commit a transaction [stream-thread [t-1]]", cause);
+    }
+
+    @Test
+    void aTransactionTheBrokersAbortedReplacesTheThread() {
+        StreamThreadFailures failures = new StreamThreadFailures(Clock.fixed(T0, ZoneOffset.UTC));
+
+        assertThat(failures.handle(commitFailed(new InvalidTxnStateException("The producer attempted a transactional operation in an invalid state."))))
+                .isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(failures.handle(commitFailed(new InvalidProducerEpochException("stale epoch"))))
+                .isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+    }
+
+    @Test
+    void anythingElseStopsTheClient() {
+        StreamThreadFailures failures = new StreamThreadFailures(Clock.fixed(T0, ZoneOffset.UTC));
+
+        assertThat(failures.handle(new StreamsException(new TopicAuthorizationException("not allowed"))))
+                .isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+        assertThat(failures.handle(new IllegalStateException("a bug"))).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+    }
+
+    @Test
+    void abortsThatKeepComingStopTheClientUntilTheWindowHasPassed() {
+        MovableClock clock = new MovableClock(T0);
+        StreamThreadFailures failures = new StreamThreadFailures(clock);
+        for (int i = 0; i < StreamThreadFailures.MAX_REPLACEMENTS; i++) {
+            assertThat(failures.handle(commitFailed(new InvalidTxnStateException("aborted")))).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+            clock.now = clock.now.plusSeconds(1);
+        }
+
+        assertThat(failures.handle(commitFailed(new InvalidTxnStateException("aborted")))).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+
+        clock.now = T0.plus(StreamThreadFailures.WINDOW).plus(Duration.ofSeconds(1));
+        assertThat(failures.handle(commitFailed(new InvalidTxnStateException("aborted")))).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+    }
+
+    private static final class MovableClock extends Clock {
+        private Instant now;
+
+        MovableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
