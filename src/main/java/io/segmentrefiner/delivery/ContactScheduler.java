@@ -80,6 +80,11 @@ final class ContactScheduler {
         OffsetTracker requestOffsets;
         // Offsets on the requests topic of the requests met in lines while catching up: each one's outcome is durable.
         final Set<Long> placedInLines = new HashSet<>();
+        // Per contact, the last offset on the requests topic its line showed while catching up. A contact's requests
+        // join its line in their order, so every one below that offset was done before it joined (or is in the line):
+        // read again, it is done even once the line has ended and the contact is forgotten. Dropped once the
+        // requests read pass it.
+        final Map<String, Long> lineEndsReadBack = new HashMap<>();
         boolean caughtUp;
         boolean revoked;
         int attemptsInFlight;
@@ -264,6 +269,7 @@ final class ContactScheduler {
             }
             if (entry.history().origin().topic().equals(settings.requestsTopic())) {
                 state.placedInLines.add(entry.history().origin().offset());
+                state.lineEndsReadBack.merge(contactKey, entry.history().origin().offset(), Math::max);
             }
             Contact contact = contact(state, contactKey);
             contact.lineEnd = Math.max(contact.lineEnd, entry.history().origin().offset());
@@ -355,11 +361,17 @@ final class ContactScheduler {
             }
             pending.generation = pair.generation;
             Contact contact = contact(pair, pending.contact);
-            if (contact.waiting() && pending.originOffset <= contact.lineEnd) {
+            long readBackEnd = pair.lineEndsReadBack.getOrDefault(pending.contact, -1L);
+            if ((contact.waiting() && pending.originOffset <= contact.lineEnd) || pending.originOffset <= readBackEnd) {
                 // Already in the line, or ahead of it and so done: read again because the offsets done above the
-                // committed one did not all fit in the commit's metadata. Sending it would put it after later ones.
+                // committed one did not all fit in the commit's metadata, or could not be committed before the
+                // hand-over. Sending it would put it after later ones.
                 pair.requestOffsets.done(pending.originOffset);
+                removeIfIdle(contact);
                 return;
+            }
+            if (readBackEnd >= 0) {
+                pair.lineEndsReadBack.remove(pending.contact);
             }
             if (contact.waiting()) {
                 hold(contact, pending);

@@ -1,5 +1,6 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.harness.ManualClock;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -43,39 +44,16 @@ class StreamThreadFailuresTest {
 
     @Test
     void abortsThatKeepComingStopTheClientUntilTheWindowHasPassed() {
-        MovableClock clock = new MovableClock(T0);
+        ManualClock clock = new ManualClock(T0);
         StreamThreadFailures failures = new StreamThreadFailures(clock);
         for (int i = 0; i < StreamThreadFailures.MAX_REPLACEMENTS; i++) {
             assertThat(failures.handle(commitFailed(new InvalidTxnStateException("aborted")))).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
-            clock.now = clock.now.plusSeconds(1);
+            clock.advance(Duration.ofSeconds(1));
         }
 
         assertThat(failures.handle(commitFailed(new InvalidTxnStateException("aborted")))).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
 
-        clock.now = T0.plus(StreamThreadFailures.WINDOW).plus(Duration.ofSeconds(1));
+        clock.set(T0.plus(StreamThreadFailures.WINDOW).plus(Duration.ofSeconds(1)));
         assertThat(failures.handle(commitFailed(new InvalidTxnStateException("aborted")))).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
-    }
-
-    private static final class MovableClock extends Clock {
-        private Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -4,16 +4,15 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.deadletter.DeadLetter;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
+import io.segmentrefiner.harness.ManualClock;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -36,7 +35,7 @@ class ContactSchedulerTest {
     // The consumer group's generation this reader was assigned its pairs in.
     private static final long GENERATION = 5;
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T10:00:00Z"));
     private final Recorded world = new Recorded();
     private ContactScheduler scheduler = scheduler(1_000);
     private long retryOffsets;
@@ -240,6 +239,25 @@ class ContactSchedulerTest {
         assertThat(world.attempts).as("sending it would put it after 5").isEmpty();
         assertThat(world.requestWrites()).isEmpty();
         assertThat(committed(P0)).as("done").isEqualTo(5);
+    }
+
+    @Test
+    void aRequestReadAgainBehindALineThatEndedSinceTheHandOverIsDoneNotSent() {
+        // As above, but the line ends before 4 is read again: 5 is delivered from it, ann waits no more and is
+        // forgotten. 4 went out before 5 joined the line (its contact's order), so it is still done.
+        scheduler.openRequests(0, Set.of());
+        scheduler.beginReign(0, GENERATION);
+        replayOwner(0, 0, "earlier", 4);
+        replay(0, 1, RetryHeaders.Kind.RETRY, "earlier", "ann", 5, clock.instant().minusSeconds(1));
+        catchUpOwn(0);
+        assertThat(world.sentOffsets()).as("5, due, from its line").containsExactly(5L);
+        answer(world.last(), 200);
+        ackAll();
+
+        offer(0, 4, "ann");
+        offer(0, 6, "ann");
+
+        assertThat(world.sentOffsets()).as("4 again would come after 5").containsExactly(5L, 6L);
     }
 
     @Test
@@ -621,40 +639,6 @@ class ContactSchedulerTest {
 
         List<Long> sentOffsets() {
             return attempts.stream().map(attempt -> attempt.pending().originOffset).collect(Collectors.toList());
-        }
-    }
-
-    /** A clock the test moves; its nanoseconds move with it. */
-    private static final class MutableClock extends Clock {
-        private Instant now;
-        private final Instant start;
-
-        MutableClock(Instant start) {
-            this.now = start;
-            this.start = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        long nanos() {
-            return Duration.between(start, now).toNanos();
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

@@ -3,12 +3,10 @@ package io.segmentrefiner.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.model.ContainerNetwork;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.harness.ContainerImages;
 import io.segmentrefiner.harness.FreePorts;
+import io.segmentrefiner.harness.KafkaNodeContainer;
 import io.segmentrefiner.harness.RefinerStubContainer;
 import io.segmentrefiner.harness.RefinerStubContainer.Delivery;
 import io.segmentrefiner.harness.TopicReader;
@@ -160,31 +158,12 @@ class ClusterFaultsContainerIntegrationTest {
     /** Node {@code id} of the cluster, broker and controller: kafka-ID:9092 in the network, 127.0.0.1:hostPort for the test. */
     private static GenericContainer<?> broker(Network network, int id, int hostPort) {
         String voters = IntStream.rangeClosed(1, BROKERS).mapToObj(n -> n + "@kafka-" + n + ":9093").collect(Collectors.joining(","));
-        return ContainerImages.kafkaContainer()
-                .withNetwork(network)
-                .withNetworkAliases("kafka-" + id)
-                .withEnv(Map.ofEntries(
-                        Map.entry("CLUSTER_ID", CLUSTER_ID),
-                        Map.entry("KAFKA_NODE_ID", Integer.toString(id)),
-                        Map.entry("KAFKA_PROCESS_ROLES", "broker,controller"),
-                        Map.entry("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093,HOST://:" + hostPort),
-                        Map.entry("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://kafka-" + id + ":9092,HOST://127.0.0.1:" + hostPort),
-                        Map.entry("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
-                        Map.entry("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,HOST:PLAINTEXT"),
-                        Map.entry("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT"),
-                        Map.entry("KAFKA_CONTROLLER_QUORUM_VOTERS", voters),
-                        Map.entry("KAFKA_DEFAULT_REPLICATION_FACTOR", "3"),
-                        Map.entry("KAFKA_MIN_INSYNC_REPLICAS", "2"),
-                        Map.entry("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "3"),
-                        Map.entry("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "3"),
-                        Map.entry("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "2"),
-                        Map.entry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false"),
-                        Map.entry("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0"),
-                        Map.entry("KAFKA_HEAP_OPTS", "-Xmx384m -Xms384m")))
-                // The test's listener on the same port inside and out, published on loopback only.
-                .withCreateContainerCmdModifier(create -> create.withExposedPorts(ExposedPort.tcp(hostPort)).getHostConfig()
-                        .withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", hostPort), ExposedPort.tcp(hostPort))))
-                .waitingFor(Wait.forLogMessage(".*Kafka Server started.*\\n", 1).withStartupTimeout(TIMEOUT));
+        return KafkaNodeContainer.of(network, "kafka-" + id, id, voters, hostPort, BROKERS)
+                .withEnv("CLUSTER_ID", CLUSTER_ID)
+                .withEnv("KAFKA_DEFAULT_REPLICATION_FACTOR", Integer.toString(BROKERS))
+                .withEnv("KAFKA_MIN_INSYNC_REPLICAS", "2")
+                .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
+                .withEnv("KAFKA_HEAP_OPTS", "-Xmx384m -Xms384m");
     }
 
     private static GenericContainer<?> application(Network network, String name) {

@@ -1,11 +1,9 @@
 package io.segmentrefiner.docker;
 
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.ContainerImages;
 import io.segmentrefiner.harness.FreePorts;
+import io.segmentrefiner.harness.KafkaNodeContainer;
 import io.segmentrefiner.harness.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -80,25 +78,6 @@ class ImageOnKafkaContainerIntegrationTest {
 
     /** One KRaft node; clients in the network use kafka:9092, the test 127.0.0.1:hostPort. */
     private static GenericContainer<?> broker(Network network, int hostPort) {
-        return ContainerImages.kafkaContainer()
-                .withNetwork(network)
-                .withNetworkAliases("kafka")
-                .withEnv(Map.ofEntries(
-                        Map.entry("KAFKA_NODE_ID", "1"),
-                        Map.entry("KAFKA_PROCESS_ROLES", "broker,controller"),
-                        Map.entry("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093,HOST://:" + hostPort),
-                        Map.entry("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://kafka:9092,HOST://127.0.0.1:" + hostPort),
-                        Map.entry("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
-                        Map.entry("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,HOST:PLAINTEXT"),
-                        Map.entry("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT"),
-                        Map.entry("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093"),
-                        Map.entry("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1"),
-                        Map.entry("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1"),
-                        Map.entry("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1"),
-                        Map.entry("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")))
-                // The test's listener on the same port inside and out, published on loopback only.
-                .withCreateContainerCmdModifier(create -> create.withExposedPorts(ExposedPort.tcp(hostPort)).getHostConfig()
-                        .withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", hostPort), ExposedPort.tcp(hostPort))))
-                .waitingFor(Wait.forLogMessage(".*Kafka Server started.*\\n", 1).withStartupTimeout(TIMEOUT));
+        return KafkaNodeContainer.of(network, "kafka", 1, "1@localhost:9093", hostPort, 1);
     }
 }
