@@ -1,5 +1,6 @@
 package io.segmentrefiner.deadletter;
 
+import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -11,18 +12,24 @@ import java.util.Optional;
  * Why a record was dead-lettered and where it came from. It travels as headers beside the record's own, so that
  * the value and key stay exactly as they were and a replay can send the record back to its origin.
  *
- * @param stage   {@code translate} or {@code deliver}
- * @param reason  a reason code such as {@code MISSING_IDENTITY}
+ * @param reason  a reason that dead-letters, such as {@code MISSING_IDENTITY}; its stage is the dead letter's
  * @param message a human sentence; never holds credentials
  */
-public record DeadLetter(String stage, String reason, String message, Origin origin, Optional<Attempts> attempts) {
+public record DeadLetter(Reason reason, String message, Origin origin, Optional<Attempts> attempts) {
 
-    public static final String STAGE_TRANSLATE = "translate";
-    public static final String STAGE_DELIVER = "deliver";
+    public DeadLetter {
+        if (!reason.deadLettered()) {
+            throw new IllegalArgumentException(reason + " is a skip, never a dead letter");
+        }
+    }
 
     /** A dead letter of translation, which makes no attempts. */
-    public DeadLetter(String stage, String reason, String message, Origin origin) {
-        this(stage, reason, message, origin, Optional.empty());
+    public DeadLetter(Reason reason, String message, Origin origin) {
+        this(reason, message, origin, Optional.empty());
+    }
+
+    public Reason.Stage stage() {
+        return reason.stage();
     }
 
     /** The topic, partition and offset of the record that was dead-lettered. */
@@ -41,8 +48,8 @@ public record DeadLetter(String stage, String reason, String message, Origin ori
     /** The record's own headers, copied, followed by this dead letter's. The originals are left untouched. */
     public Headers appendTo(Headers original) {
         Headers headers = new RecordHeaders(original == null ? new org.apache.kafka.common.header.Header[0] : original.toArray());
-        put(headers, DeadLetterHeaders.STAGE, stage);
-        put(headers, DeadLetterHeaders.REASON, reason);
+        put(headers, DeadLetterHeaders.STAGE, reason.stage().code());
+        put(headers, DeadLetterHeaders.REASON, reason.name());
         put(headers, DeadLetterHeaders.MESSAGE, message);
         put(headers, DeadLetterHeaders.ORIGIN_TOPIC, origin.topic());
         put(headers, DeadLetterHeaders.ORIGIN_PARTITION, Integer.toString(origin.partition()));

@@ -9,6 +9,7 @@ import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
 
+import io.segmentrefiner.refiner.Reason;
 import io.segmentrefiner.registry.SchemaRegistryException;
 
 import java.util.List;
@@ -19,13 +20,6 @@ import java.util.List;
  * headers; these add the project's {@link DeadLetterHeaders}, so that every dead letter reads the same way.
  */
 public final class DeadLetteringExceptionHandlers {
-
-    /** An exception thrown by a processor: the record is dead-lettered and processing continues. */
-    public static final String PROCESSING_ERROR = "PROCESSING_ERROR";
-    /** A request record could not be serialized, for a reason other than an unreachable registry. */
-    public static final String SERIALIZATION_ERROR = "SERIALIZATION_ERROR";
-    /** The broker refused a record as too large. */
-    public static final String RECORD_TOO_LARGE = "RECORD_TOO_LARGE";
 
     private DeadLetteringExceptionHandlers() {
     }
@@ -41,7 +35,7 @@ public final class DeadLetteringExceptionHandlers {
                 return ProcessingExceptionHandler.Response.fail();
             }
             ProcessingExceptionHandler.Response response = super.handleError(context, record, exception);
-            return ProcessingExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, PROCESSING_ERROR, exception));
+            return ProcessingExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, Reason.PROCESSING_ERROR, exception));
         }
     }
 
@@ -54,7 +48,7 @@ public final class DeadLetteringExceptionHandlers {
         public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
             ProductionExceptionHandler.Response response = super.handleError(context, record, exception);
             if (exception instanceof RecordTooLargeException) {
-                return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, RECORD_TOO_LARGE, exception));
+                return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, Reason.RECORD_TOO_LARGE, exception));
             }
             return response;
         }
@@ -67,7 +61,7 @@ public final class DeadLetteringExceptionHandlers {
             if (registryUnavailable(exception)) {
                 return ProductionExceptionHandler.Response.fail();
             }
-            return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, SERIALIZATION_ERROR, exception));
+            return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, Reason.SERIALIZATION_ERROR, exception));
         }
     }
 
@@ -81,8 +75,8 @@ public final class DeadLetteringExceptionHandlers {
     }
 
     private static List<ProducerRecord<byte[], byte[]>> stamp(List<ProducerRecord<byte[], byte[]>> deadLetters,
-                                                             ErrorHandlerContext context, String reason, Exception exception) {
-        DeadLetter deadLetter = new DeadLetter(DeadLetter.STAGE_TRANSLATE, reason, String.valueOf(exception),
+                                                             ErrorHandlerContext context, Reason reason, Exception exception) {
+        DeadLetter deadLetter = new DeadLetter(reason, String.valueOf(exception),
                 new DeadLetter.Origin(context.topic(), context.partition(), context.offset()));
         return deadLetters.stream()
                 .map(r -> new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), r.value(), deadLetter.appendTo(r.headers())))

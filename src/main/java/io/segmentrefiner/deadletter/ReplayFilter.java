@@ -1,5 +1,6 @@
 package io.segmentrefiner.deadletter;
 
+import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.common.header.Headers;
 
 import java.time.Duration;
@@ -16,13 +17,13 @@ import java.util.regex.Pattern;
 /**
  * Which dead letters a replay sends back. Every criterion that is given must hold; an empty one holds for all.
  *
- * @param stage    {@code translate} or {@code deliver}
- * @param reasons  reason codes, upper case; a dead letter matches any of them
+ * @param stage    the stage that dead-lettered
+ * @param reasons  a dead letter matches any of them
  * @param statuses HTTP statuses ({@code 503}) or classes ({@code 5xx}); a dead letter without a status matches none
  * @param since    the earliest record timestamp, inclusive
  * @param until    the latest record timestamp, exclusive
  */
-public record ReplayFilter(Optional<String> stage, Set<String> reasons, Set<String> statuses, Optional<Instant> since,
+public record ReplayFilter(Optional<Reason.Stage> stage, Set<Reason> reasons, Set<String> statuses, Optional<Instant> since,
                            Optional<Instant> until) {
 
     public static final ReplayFilter EVERYTHING = new ReplayFilter(Optional.empty(), Set.of(), Set.of(), Optional.empty(), Optional.empty());
@@ -42,16 +43,17 @@ public record ReplayFilter(Optional<String> stage, Set<String> reasons, Set<Stri
      * @throws IllegalArgumentException naming the flag whose value is wrong
      */
     public static ReplayFilter parse(String stage, List<String> reasons, List<String> statuses, String since, String until, Instant now) {
-        Optional<String> stageFilter = Optional.ofNullable(stage).map(s -> s.trim().toLowerCase(Locale.ROOT));
-        if (stageFilter.isPresent() && !stageFilter.get().equals(DeadLetter.STAGE_TRANSLATE) && !stageFilter.get().equals(DeadLetter.STAGE_DELIVER)) {
-            throw new IllegalArgumentException("--stage: '" + stage + "' is neither translate nor deliver");
-        }
-        Set<String> reasonCodes = new LinkedHashSet<>();
-        for (String reason : reasons == null ? List.<String>of() : reasons) {
-            if (reason.isBlank()) {
-                throw new IllegalArgumentException("--reason: empty; give a reason code such as MISSING_IDENTITY or RETRIES_EXHAUSTED");
+        Optional<Reason.Stage> stageFilter = Optional.ofNullable(stage).map(code -> Reason.Stage.parse(code)
+                .orElseThrow(() -> new IllegalArgumentException("--stage: '" + code + "' is neither translate nor deliver")));
+        Set<Reason> reasonCodes = new LinkedHashSet<>();
+        for (String code : reasons == null ? List.<String>of() : reasons) {
+            Reason reason = Reason.parse(code).orElseThrow(() -> new IllegalArgumentException("--reason: '" + code
+                    + "' is not a reason code; a dead letter's reason is one of " + Reason.ofDeadLetters()));
+            if (!reason.deadLettered()) {
+                throw new IllegalArgumentException("--reason: " + reason + " is a skip (counted, never dead-lettered); a dead letter's "
+                        + "reason is one of " + Reason.ofDeadLetters());
             }
-            reasonCodes.add(reason.trim().toUpperCase(Locale.ROOT));
+            reasonCodes.add(reason);
         }
         Set<String> statusPatterns = new LinkedHashSet<>();
         for (String status : statuses == null ? List.<String>of() : statuses) {
@@ -99,11 +101,11 @@ public record ReplayFilter(Optional<String> stage, Set<String> reasons, Set<Stri
 
     /** Whether the dead letter with these headers and this record timestamp is one to replay. */
     public boolean matches(Headers headers, Instant timestamp) {
-        if (stage.isPresent() && !stage.get().equals(DeadLetterHeaders.text(headers, DeadLetterHeaders.STAGE).orElse(null))) {
+        if (stage.isPresent() && !stage.equals(DeadLetterHeaders.text(headers, DeadLetterHeaders.STAGE).flatMap(Reason.Stage::parse))) {
             return false;
         }
-        if (!reasons.isEmpty() && !reasons.contains(DeadLetterHeaders.text(headers, DeadLetterHeaders.REASON)
-                .map(reason -> reason.trim().toUpperCase(Locale.ROOT)).orElse(""))) {
+        // A reason this version does not know (written by another tool) matches no --reason.
+        if (!reasons.isEmpty() && !DeadLetterHeaders.text(headers, DeadLetterHeaders.REASON).flatMap(Reason::parse).filter(reasons::contains).isPresent()) {
             return false;
         }
         if (!statuses.isEmpty()) {

@@ -2,6 +2,7 @@ package io.segmentrefiner.delivery;
 
 import io.segmentrefiner.deadletter.DeadLetter;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
+import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -392,7 +393,7 @@ final class ContactScheduler {
      *
      * @param retryOffset its offset on the retry topic, or -1 for a record of the requests topic
      */
-    void unreadable(Pending record, long retryOffset, String reason, String message) {
+    void unreadable(Pending record, long retryOffset, Reason reason, String message) {
         synchronized (lock) {
             Pair pair = pairs.get(record.pair);
             if (pair == null) {
@@ -424,7 +425,7 @@ final class ContactScheduler {
     private void enforceHoldLimit(Contact contact) {
         if (contact.line.size() - 1 > settings.holdMax() && contact.inFlight == null) {
             Pending head = contact.line.firstEntry().getValue();
-            deadLetter(contact, head, "HOLD_LIMIT", settings.holdMax() + " later requests of this contact waited behind this one; "
+            deadLetter(contact, head, Reason.HOLD_LIMIT, settings.holdMax() + " later requests of this contact waited behind this one; "
                     + "it was given up so that they can go on", Optional.empty());
         }
     }
@@ -584,10 +585,10 @@ final class ContactScheduler {
             Optional<Instant> next = settings.retry().nextAttempt(tried.attempts(), first, clock.instant(), retry.retryAfter());
             DeadLetter.Attempts attempts = new DeadLetter.Attempts(response.status(), tried.attempts(), first, attemptAt, response.body());
             if (next.isEmpty()) {
-                deadLetter(contact, pending, "RETRIES_EXHAUSTED", "No success within " + settings.retry().maxDuration() + " and "
+                deadLetter(contact, pending, Reason.RETRIES_EXHAUSTED, "No success within " + settings.retry().maxDuration() + " and "
                         + tried.attempts() + " attempts; the last: " + describe(response), Optional.of(attempts));
             } else if (behind(contact, pending) > settings.holdMax()) {
-                deadLetter(contact, pending, "HOLD_LIMIT", behind(contact, pending) + " later requests of this contact waited behind "
+                deadLetter(contact, pending, Reason.HOLD_LIMIT, behind(contact, pending) + " later requests of this contact waited behind "
                         + "this one; it was given up so that they can go on. The last attempt: " + describe(response), Optional.of(attempts));
             } else {
                 metrics.retried();
@@ -596,7 +597,7 @@ final class ContactScheduler {
                 retryLater(contact, pending, response.status());
             }
         } else {
-            deadLetter(contact, pending, "HTTP_4XX", "Refiner refused the request: " + describe(response),
+            deadLetter(contact, pending, Reason.HTTP_4XX, "Refiner refused the request: " + describe(response),
                     Optional.of(new DeadLetter.Attempts(response.status(), tried.attempts(), first, attemptAt, response.body())));
         }
     }
@@ -658,7 +659,7 @@ final class ContactScheduler {
      * Gives a request of a contact up. Nothing of the contact goes out until its dead letter is durable; the record
      * that ends its time in the line is written only then, so that the line keeps it until the dead letter has it.
      */
-    private void deadLetter(Contact contact, Pending pending, String reason, String message, Optional<DeadLetter.Attempts> attempts) {
+    private void deadLetter(Contact contact, Pending pending, Reason reason, String message, Optional<DeadLetter.Attempts> attempts) {
         metrics.deadLettered(reason);
         List<Long> heldBehind = pending.inLine ? List.copyOf(contact.line.tailMap(pending.originOffset, false).keySet()) : List.of();
         contact.deadLettersInFlight++;
@@ -673,9 +674,9 @@ final class ContactScheduler {
         }
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetterRecord(Pending pending, String reason, String message,
+    private ProducerRecord<byte[], byte[]> deadLetterRecord(Pending pending, Reason reason, String message,
                                                             Optional<DeadLetter.Attempts> attempts, List<Long> heldBehind) {
-        DeadLetter deadLetter = new DeadLetter(DeadLetter.STAGE_DELIVER, reason, message, pending.history.origin(), attempts);
+        DeadLetter deadLetter = new DeadLetter(reason, message, pending.history.origin(), attempts);
         Headers headers = deadLetter.appendTo(RetryHeaders.withoutRetryHeaders(pending.headers));
         if (!heldBehind.isEmpty()) {
             headers.add(DeadLetterHeaders.HELD_BEHIND, Integer.toString(heldBehind.size()).getBytes(StandardCharsets.UTF_8));

@@ -3,6 +3,7 @@ package io.segmentrefiner.delivery;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.deadletter.DeadLetter;
+import io.segmentrefiner.refiner.Reason;
 import io.segmentrefiner.registry.SchemaRegistry;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -230,7 +231,7 @@ public final class DeliveryEngine implements AutoCloseable {
             Optional<RetryHeaders.Entry> read = RetryHeaders.read(record.headers(), here);
             if (read.isEmpty()) {
                 scheduler.unreadable(new Pending(pair, contact, here, record.key(), record.value(), RetryHeaders.withoutRetryHeaders(record.headers()),
-                        null, RetryHeaders.History.none(here), false), record.offset(), "UNREADABLE_REQUEST", "Its headers of the retry topic cannot be read");
+                        null, RetryHeaders.History.none(here), false), record.offset(), Reason.UNREADABLE_REQUEST, "Its headers of the retry topic cannot be read");
                 return true;
             }
             entry = read.get();
@@ -252,7 +253,7 @@ public final class DeliveryEngine implements AutoCloseable {
         Pending pending = new Pending(pair, contact, history.origin(), record.key(), record.value(),
                 RetryHeaders.withoutRetryHeaders(record.headers()), request, history, !fromRetries);
         if (decoded instanceof RequestDecoder.Decoded.Unreadable unreadable) {
-            scheduler.unreadable(pending, fromRetries ? record.offset() : -1, "UNREADABLE_REQUEST", unreadable.why());
+            scheduler.unreadable(pending, fromRetries ? record.offset() : -1, Reason.UNREADABLE_REQUEST, unreadable.why());
         } else if (fromRetries) {
             pending.due = entry.due();
             scheduler.replayed(pair, record.offset(), entry, contact, Optional.of(pending));

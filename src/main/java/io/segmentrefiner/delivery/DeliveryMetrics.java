@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.segmentrefiner.refiner.Reason;
 
 import java.time.Duration;
 import java.util.Map;
@@ -18,7 +19,7 @@ final class DeliveryMetrics {
     private final Counter retried;
     private final Counter throttled;
     private final Timer latency;
-    private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
+    private final Map<Reason, Counter> deadLettered = new ConcurrentHashMap<>();
 
     DeliveryMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -61,9 +62,9 @@ final class DeliveryMetrics {
         throttled.increment();
     }
 
-    void deadLettered(String reason) {
-        deadLettered.computeIfAbsent(reason, tag -> Counter.builder("refiner.delivery.dead.lettered")
-                .description("Requests dead-lettered by delivery").tag("reason", tag).register(registry)).increment();
+    void deadLettered(Reason reason) {
+        deadLettered.computeIfAbsent(reason, why -> Counter.builder("refiner.delivery.dead.lettered")
+                .description("Requests dead-lettered by delivery").tag("reason", why.name()).register(registry)).increment();
     }
 
     void answered(Duration took) {

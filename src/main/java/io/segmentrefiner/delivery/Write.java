@@ -1,5 +1,6 @@
 package io.segmentrefiner.delivery;
 
+import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -49,7 +50,7 @@ sealed interface Write {
      * @param ofContact whether it is one of its contact's requests, whose next ones wait for it; not for a record
      *                  that could not be read as a request
      */
-    record DeadLettered(Pending pending, String reason, ProducerRecord<byte[], byte[]> record, boolean ofContact) implements OfRequest {
+    record DeadLettered(Pending pending, Reason reason, ProducerRecord<byte[], byte[]> record, boolean ofContact) implements OfRequest {
     }
 
     /** This reader owns the pair's retry partition from here on. */

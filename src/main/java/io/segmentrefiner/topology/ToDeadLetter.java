@@ -19,7 +19,7 @@ final class ToDeadLetter extends ContextualFixedKeyProcessor<byte[], Outcome, by
     public void process(FixedKeyRecord<byte[], Outcome> record) {
         Outcome.Rejected rejected = (Outcome.Rejected) record.value();
         RecordMetadata metadata = context().recordMetadata().orElseThrow();
-        DeadLetter deadLetter = new DeadLetter(DeadLetter.STAGE_TRANSLATE, rejected.reason().name(), rejected.message(),
+        DeadLetter deadLetter = new DeadLetter(rejected.reason(), rejected.message(),
                 new DeadLetter.Origin(metadata.topic(), metadata.partition(), metadata.offset()));
         deadLettered.count(context(), rejected.reason());
         context().forward(record.withValue(rejected.source()).withHeaders(deadLetter.appendTo(record.headers())));

@@ -1,5 +1,6 @@
 package io.segmentrefiner.deadletter;
 
+import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -28,12 +29,12 @@ class ReplayFilterTest {
     }
 
     private static Headers translateDeadLetter(String reason) {
-        return new DeadLetter(DeadLetter.STAGE_TRANSLATE, reason, "no userId",
+        return new DeadLetter(Reason.valueOf(reason), "no userId",
                 new DeadLetter.Origin("segment.events", 2, 41)).appendTo(original());
     }
 
     private static Headers deliverDeadLetter(String reason, int status) {
-        return new DeadLetter(DeadLetter.STAGE_DELIVER, reason, "gave up", new DeadLetter.Origin("refiner.requests", 0, 7),
+        return new DeadLetter(Reason.valueOf(reason), "gave up", new DeadLetter.Origin("refiner.requests", 0, 7),
                 Optional.of(new DeadLetter.Attempts(status, 4, WRITTEN.minusSeconds(60), WRITTEN, "{\"error\":1}")))
                 .appendTo(original());
     }
@@ -140,6 +141,13 @@ class ReplayFilterTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--status: '50'");
         assertThatThrownBy(() -> filter(null, List.of(" "), List.of(), null, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--reason:");
+        assertThatThrownBy(() -> filter(null, List.of("MISSING_IDENTITI"), List.of(), null, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--reason: 'MISSING_IDENTITI' is not a reason code; a dead letter's reason is one of [INVALID_JSON, "
+                        + "MISSING_TYPE, MISSING_IDENTITY, MISSING_EVENT, MISSING_GROUP_ID, PROCESSING_ERROR, SERIALIZATION_ERROR, "
+                        + "RECORD_TOO_LARGE, UNREADABLE_REQUEST, RETRIES_EXHAUSTED, HTTP_4XX, HOLD_LIMIT]");
+        assertThatThrownBy(() -> filter(null, List.of("disabled"), List.of(), null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--reason: DISABLED is a skip (counted, never dead-lettered)");
         assertThatThrownBy(() -> filter(null, List.of(), List.of(), "1h", "2h"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not before --until");
     }
@@ -218,7 +226,7 @@ class ReplayFilterTest {
         twice.add("a", bytes("1"));
         twice.add(ReplayHeaders.COUNT, bytes("2"));
         twice.add("b", bytes("2"));
-        Headers deadLetterAgain = new DeadLetter(DeadLetter.STAGE_TRANSLATE, "MISSING_IDENTITY", "again",
+        Headers deadLetterAgain = new DeadLetter(Reason.MISSING_IDENTITY, "again",
                 new DeadLetter.Origin("segment.events", 0, 3)).appendTo(twice);
 
         Headers replayed = ReplayHeaders.forReplay(deadLetterAgain);

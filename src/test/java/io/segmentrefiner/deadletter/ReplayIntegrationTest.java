@@ -1,5 +1,6 @@
 package io.segmentrefiner.deadletter;
 
+import io.segmentrefiner.refiner.Reason;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.cli.DeliveryStage;
@@ -137,14 +138,14 @@ class ReplayIntegrationTest {
 
     /** A dead letter as translation writes it. */
     private void deadLetterOfTranslation(int partition, String key, String value, String reason, Headers own) throws Exception {
-        DeadLetter deadLetter = new DeadLetter(DeadLetter.STAGE_TRANSLATE, reason, "the event has no " + reason,
+        DeadLetter deadLetter = new DeadLetter(Reason.valueOf(reason), "the event has no " + reason,
                 new DeadLetter.Origin(config.topics().input(), 1, 17));
         writeDeadLetter(partition, null, key, value, deadLetter.appendTo(own));
     }
 
     /** A dead letter as delivery writes it, after the last attempt answered {@code status}. */
     private void deadLetterOfDelivery(int partition, String key, String value, String reason, int status, Headers own) throws Exception {
-        DeadLetter deadLetter = new DeadLetter(DeadLetter.STAGE_DELIVER, reason, "Refiner answered " + status,
+        DeadLetter deadLetter = new DeadLetter(Reason.valueOf(reason), "Refiner answered " + status,
                 new DeadLetter.Origin(config.topics().requests(), 2, 5), Optional.of(new DeadLetter.Attempts(status, 6,
                 Instant.parse("2026-11-28T09:00:00Z"), Instant.parse("2026-11-28T13:00:00Z"), "{\"error\":\"status " + status + "\"}")));
         writeDeadLetter(partition, null, key, value, deadLetter.appendTo(own));
@@ -260,7 +261,7 @@ class ReplayIntegrationTest {
         deadLetterOfDelivery(1, "unavailable", "v", "RETRIES_EXHAUSTED", 503, new RecordHeaders());
         deadLetterOfDelivery(1, "refused", "v", "HTTP_4XX", 400, new RecordHeaders());
         deadLetterOfDelivery(1, "no-answer", "v", "RETRIES_EXHAUSTED", 0, new RecordHeaders());
-        writeDeadLetter(2, old.toEpochMilli(), "old-unavailable", "v", new DeadLetter(DeadLetter.STAGE_DELIVER, "RETRIES_EXHAUSTED", "old",
+        writeDeadLetter(2, old.toEpochMilli(), "old-unavailable", "v", new DeadLetter(Reason.RETRIES_EXHAUSTED, "old",
                 new DeadLetter.Origin(config.topics().requests(), 0, 1), Optional.of(new DeadLetter.Attempts(500, 3, old, old, "")))
                 .appendTo(new RecordHeaders()));
 
