@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segmentrefiner.segment.BatchEnvelope;
+import io.segmentrefiner.segment.ServerFields;
 import io.segmentrefiner.segment.Utf8;
 
 import java.io.ByteArrayOutputStream;
@@ -17,8 +19,6 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -42,8 +42,6 @@ public final class TrackingRequest {
 
     private static final Set<String> SINGLE_CALLS = Set.of("identify", "track", "page", "screen", "group", "alias");
     private static final Set<String> BATCH_CALLS = Set.of("batch", "import");
-    private static final DateTimeFormatter ISO_MILLIS =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     /** The answer to a call, and the events to write before giving it when it is a success. */
     public sealed interface Outcome {
@@ -134,22 +132,15 @@ public final class TrackingRequest {
             return new Refused(400, "A batch needs a \"batch\" array");
         }
         Optional<String> sentAt = text(envelope.get("sentAt"));
-        JsonNode context = envelope.get("context");
-        JsonNode integrations = envelope.get("integrations");
         List<Event> events = new ArrayList<>();
         for (int i = 0; i < array.size(); i++) {
-            if (!(array.get(i) instanceof ObjectNode event)) {
+            if (!(array.get(i) instanceof ObjectNode element)) {
                 return new Refused(400, "Batch element " + i + " is not a JSON object");
             }
-            if (text(event.get("type")).isEmpty()) {
+            if (text(element.get("type")).isEmpty()) {
                 return new Refused(400, "Batch element " + i + " has no type");
             }
-            if (context instanceof ObjectNode && !event.has("context")) {
-                event.set("context", context.deepCopy());
-            }
-            if (integrations instanceof ObjectNode && !event.has("integrations")) {
-                event.set("integrations", integrations.deepCopy());
-            }
+            ObjectNode event = BatchEnvelope.standalone(element, envelope);
             event.remove("writeKey");
             complete(event, sentAt, now);
             byte[] bytes = bytes(event);
@@ -171,10 +162,8 @@ public final class TrackingRequest {
 
     /** Fills in what Segment's servers fill in. */
     private static void complete(ObjectNode event, Optional<String> batchSentAt, Instant receivedAt) {
-        if (text(event.get("messageId")).isEmpty()) {
-            event.put("messageId", UUID.randomUUID().toString());
-        }
-        event.put("receivedAt", ISO_MILLIS.format(receivedAt));
+        ServerFields.fillInMessageId(event, () -> UUID.randomUUID().toString());
+        ServerFields.setReceivedAt(event, receivedAt);
         Optional<Instant> sentAt = instant(event.get("sentAt")).or(() -> batchSentAt.flatMap(TrackingRequest::parse));
         Optional<Instant> clientTimestamp = instant(event.get("timestamp"));
         clientTimestamp.ifPresent(timestamp -> event.put("originalTimestamp", event.get("timestamp").asText()));
@@ -182,8 +171,8 @@ public final class TrackingRequest {
                 // The client's clock may be off: keep the interval between its event and its send, on our clock.
                 .map(client -> sentAt.flatMap(sent -> onOurClock(client, sent, receivedAt)).orElse(client))
                 .orElse(receivedAt);
-        event.put("timestamp", ISO_MILLIS.format(timestamp));
-        sentAt.ifPresent(sent -> event.put("sentAt", ISO_MILLIS.format(sent)));
+        event.put("timestamp", ServerFields.ISO_MILLIS.format(timestamp));
+        sentAt.ifPresent(sent -> event.put("sentAt", ServerFields.ISO_MILLIS.format(sent)));
     }
 
     /**

@@ -51,7 +51,8 @@ public record SegmentEvent(ObjectNode json, byte[] source) implements IncomingEv
         return text(at(dottedPath));
     }
 
-    private static Optional<String> text(JsonNode node) {
+    /** A field as text: a non-blank string, or a finite number written out. */
+    static Optional<String> text(JsonNode node) {
         if (node == null) {
             return Optional.empty();
         }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Clock;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -34,10 +32,6 @@ public final class SegmentMessagePreparer {
     /** A line, or an element of a batch, that is not a JSON object, and why. */
     public record Refused(String problem) implements Prepared {
     }
-
-    // Segment's own form: UTC, always milliseconds (Instant.toString() drops a zero fraction and shows nanoseconds).
-    private static final DateTimeFormatter RECEIVED_AT =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private final ObjectMapper json;
     private final SegmentMessageReader reader;
@@ -87,17 +81,14 @@ public final class SegmentMessagePreparer {
 
     /** The event with a {@code messageId} and a {@code receivedAt}; the same event, bytes unchanged, when it has both. */
     private SegmentEvent complete(SegmentEvent event) {
-        boolean lacksMessageId = event.messageId().isEmpty();
         boolean lacksReceivedAt = event.text("receivedAt").isEmpty();
-        if (!lacksMessageId && !lacksReceivedAt) {
+        if (ServerFields.hasMessageId(event.json()) && !lacksReceivedAt) {
             return event;
         }
         ObjectNode filled = event.json().deepCopy();
-        if (lacksMessageId) {
-            filled.put("messageId", messageIds.get());
-        }
+        ServerFields.fillInMessageId(filled, messageIds);
         if (lacksReceivedAt) {
-            filled.put("receivedAt", RECEIVED_AT.format(clock.instant()));
+            ServerFields.setReceivedAt(filled, clock.instant());
         }
         return new SegmentEvent(filled, bytes(filled));
     }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads the value of one input record into the events it holds: one event, or every event of a Segment batch
@@ -54,7 +53,7 @@ public final class SegmentMessageReader {
             return List.of(new UnreadableEvent(value, root == null || root.isMissingNode()
                     ? "the record has no value" : "a JSON " + root.getNodeType().name().toLowerCase() + ", not an object"));
         }
-        if (isBatchEnvelope(object)) {
+        if (BatchEnvelope.is(object)) {
             return unfold(object);
         }
         return List.of(new SegmentEvent(object, value));
@@ -70,13 +69,7 @@ public final class SegmentMessageReader {
         return -1;
     }
 
-    private static boolean isBatchEnvelope(ObjectNode object) {
-        return object.get("batch") != null && object.get("batch").isArray() && object.get("type") == null;
-    }
-
     private List<IncomingEvent> unfold(ObjectNode envelope) {
-        JsonNode context = envelope.get("context");
-        JsonNode integrations = envelope.get("integrations");
         List<IncomingEvent> events = new ArrayList<>();
         for (JsonNode element : envelope.get("batch")) {
             if (!(element instanceof ObjectNode event)) {
@@ -84,34 +77,10 @@ public final class SegmentMessageReader {
                         + element.getNodeType().name().toLowerCase() + ", not an object"));
                 continue;
             }
-            ObjectNode standalone = event.deepCopy();
-            if (context instanceof ObjectNode envelopeContext) {
-                JsonNode own = standalone.get("context");
-                if (own instanceof ObjectNode ownContext) {
-                    fillIn(ownContext, envelopeContext);
-                } else if (own == null || own.isNull()) {
-                    standalone.set("context", envelopeContext.deepCopy());
-                }
-            }
-            if (integrations != null && !integrations.isNull()
-                    && (standalone.get("integrations") == null || standalone.get("integrations").isNull())) {
-                standalone.set("integrations", integrations.deepCopy());
-            }
+            ObjectNode standalone = BatchEnvelope.standalone(event, envelope);
             events.add(new SegmentEvent(standalone, bytes(standalone)));
         }
         return events;
-    }
-
-    /** Copies into {@code target} what it lacks from {@code defaults}, recursing into objects both have. */
-    private static void fillIn(ObjectNode target, ObjectNode defaults) {
-        for (Map.Entry<String, JsonNode> field : defaults.properties()) {
-            JsonNode own = target.get(field.getKey());
-            if (own == null) {
-                target.set(field.getKey(), field.getValue().deepCopy());
-            } else if (own instanceof ObjectNode ownObject && field.getValue() instanceof ObjectNode defaultObject) {
-                fillIn(ownObject, defaultObject);
-            }
-        }
     }
 
     private byte[] bytes(JsonNode node) {
