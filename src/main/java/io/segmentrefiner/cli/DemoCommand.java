@@ -2,6 +2,8 @@ package io.segmentrefiner.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.segmentrefiner.app.TranslationStage;
+import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.delivery.DeliveryEngine;
@@ -89,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("Embedded Kafka broker on %s, in-memory schema registry, Refiner stand-in on %s%n",
                     broker.bootstrapServers(), refiner.url());
             out.flush();
-            try (Pipeline pipeline = Pipeline.start(config);
+            try (TranslationStage pipeline = TranslationStage.start(config);
                  DeliveryEngine delivery = DeliveryStage.start(config, new SimpleMeterRegistry())) {
                 List<String> lines = sample();
                 int events = produce(config, lines);
@@ -140,7 +142,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private Outcomes await(AppConfig config, Pipeline pipeline, RefinerStandIn refiner, int events, Duration timeout) {
+    private Outcomes await(AppConfig config, TranslationStage pipeline, RefinerStandIn refiner, int events, Duration timeout) {
         Map<String, Object> settings = config.consumerProperties();
         settings.put(ConsumerConfig.GROUP_ID_CONFIG, "segment-refiner-demo-report");
         Map<String, Integer> deadLettered = new TreeMap<>();
@@ -161,7 +163,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static Outcomes outcomes(Pipeline pipeline, RefinerStandIn refiner, Map<String, Integer> deadLettered) {
+    private static Outcomes outcomes(TranslationStage pipeline, RefinerStandIn refiner, Map<String, Integer> deadLettered) {
         Map<String, String> delivered = new TreeMap<>();
         for (RefinerStandIn.Received request : refiner.received()) {
             if (request.status() / 100 == 2) {

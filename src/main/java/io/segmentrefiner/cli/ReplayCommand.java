@@ -1,5 +1,6 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.app.GroupIds;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.config.ConfigException;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
@@ -76,11 +77,6 @@ final class ReplayCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
-
-    /** The consumer group of a checkpoint. */
-    static String groupId(AppConfig config, String checkpoint) {
-        return config.get("application.id") + "-replay-" + checkpoint;
-    }
 
     @Override
     public Integer call() {
@@ -193,7 +189,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     private Map<String, Object> consumerSettings(AppConfig settings) {
         Map<String, Object> consumer = settings.consumerProperties();
-        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(settings, checkpoint));
+        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, GroupIds.replay(settings, checkpoint));
         // Looking up an origin topic must not create it.
         consumer.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         consumer.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "segment-refiner-replay");

@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.segmentrefiner.app.TranslationStage;
+import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.delivery.DeliveryHealth;
@@ -84,11 +86,11 @@ final class RunCommand implements Callable<Integer> {
         new JvmGcMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
-        Pipeline pipeline = null;
+        TranslationStage pipeline = null;
         if (running == Role.deliver) {
-            Pipeline.createMissingTopics(settings); // Pipeline.start does it otherwise
+            TranslationStage.createMissingTopics(settings); // TranslationStage.start does it otherwise
         } else {
-            pipeline = Pipeline.start(settings);
+            pipeline = TranslationStage.start(settings);
             new KafkaStreamsMetrics(pipeline.streams()).bindTo(meters);
             out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",
                     settings.topics().input(), settings.topics().requests(), settings.topics().deadLetters(),
@@ -105,7 +107,7 @@ final class RunCommand implements Callable<Integer> {
         IngestServer ingest = settings.ingestEnabled() ? IngestCommand.start(settings, out) : null;
         EmbeddedKafkaBroker broker = embedded;
         DeliveryEngine deliveryEngine = delivery;
-        Pipeline translation = pipeline;
+        TranslationStage translation = pipeline;
         KafkaReachability kafka = new KafkaReachability(settings.adminProperties(), Duration.ofSeconds(5));
         List<HealthPart> parts = new ArrayList<>();
         if (translation != null) {

@@ -36,7 +36,6 @@ public final class SegmentRefiner {
     }
 
     public static String version() {
-        String version = SegmentRefiner.class.getPackage().getImplementationVersion();
-        return version == null ? "dev" : version;
+        return io.segmentrefiner.app.Version.current();
     }
 }

@@ -1,5 +1,6 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.topology.TopicCheck;
 import io.segmentrefiner.topology.TopicCreator;
@@ -37,7 +38,7 @@ final class TopicsCommand {
         public Integer call() throws Exception {
             AppConfig settings = config.load().forTools();
             PrintWriter out = spec.commandLine().getOut();
-            List<TopicDeclaration> declared = Pipeline.topics(settings);
+            List<TopicDeclaration> declared = TranslationStage.topics(settings);
             boolean drifted = false;
             try (Admin admin = Admin.create(settings.adminProperties())) {
                 List<TopicCheck.Status> statuses = TopicCheck.check(admin, declared, settings.replicationFactor());

@@ -1,5 +1,6 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
 import io.segmentrefiner.topology.TopologyDiagram;
@@ -27,7 +28,7 @@ final class TopologyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         AppConfig settings = config.load();
-        TopologyDescription description = Pipeline.topology(settings, InMemorySchemaRegistry.scope("topology")).describe();
+        TopologyDescription description = TranslationStage.topology(settings, InMemorySchemaRegistry.scope("topology")).describe();
         spec.commandLine().getOut().print(mermaid ? TopologyDiagram.mermaid(description) : description.toString());
         spec.commandLine().getOut().flush();
         return 0;

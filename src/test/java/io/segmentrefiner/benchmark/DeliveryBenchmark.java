@@ -2,8 +2,8 @@ package io.segmentrefiner.benchmark;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.cli.DeliveryStage;
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
@@ -53,7 +53,7 @@ public final class DeliveryBenchmark {
                     AppConfig.REFINER_API_KEY, "benchmark",
                     AppConfig.DELIVERY_MAX_IN_FLIGHT, Integer.toString(IN_FLIGHT),
                     "application.id", "delivery-benchmark"));
-            Pipeline.createMissingTopics(config);
+            TranslationStage.createMissingTopics(config);
             produce(config, requests);
             System.out.printf("Produced %,d requests to %s; the stub answers after %d ms; %d in flight%n",
                     requests, config.topics().requests(), LATENCY.toMillis(), IN_FLIGHT);

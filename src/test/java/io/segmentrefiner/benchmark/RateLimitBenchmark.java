@@ -2,8 +2,8 @@ package io.segmentrefiner.benchmark;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.cli.DeliveryStage;
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
@@ -76,7 +76,7 @@ public final class RateLimitBenchmark {
                     AppConfig.DLQ_TOPIC, "refiner.dlq." + run,
                     AppConfig.INPUT_TOPIC, "segment.events." + run,
                     "application.id", "ratelimit-benchmark-" + run));
-            Pipeline.createMissingTopics(config);
+            TranslationStage.createMissingTopics(config);
             List<RefinerRequestRecord> waiting = new ArrayList<>(requests);
             for (int i = 0; i < requests; i++) {
                 waiting.add(RequestRecords.track("m-" + i, "user-" + (i % 5_000), "Survey Shown"));

@@ -2,8 +2,8 @@ package io.segmentrefiner.benchmark;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.cli.DeliveryStage;
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.harness.Await;
@@ -51,7 +51,7 @@ public final class StuckContactBenchmark {
                     AppConfig.DELIVERY_HOLD_MAX, Integer.toString(heldTarget + 10),
                     AppConfig.TOPICS_PARTITIONS, "1",
                     "application.id", "stuck-benchmark"));
-            Pipeline.createMissingTopics(config);
+            TranslationStage.createMissingTopics(config);
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             InMemorySchemaRegistry registry = InMemorySchemaRegistry.scope("stuck-benchmark");
             try (DeliveryEngine engine = DeliveryStage.start(config, meters)) {

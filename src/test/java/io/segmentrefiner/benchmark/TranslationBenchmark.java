@@ -1,6 +1,6 @@
 package io.segmentrefiner.benchmark;
 
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
 import io.segmentrefiner.harness.RealInfrastructure;
@@ -73,7 +73,7 @@ public final class TranslationBenchmark {
             double passThrough = measure("pass-through", config.with("application.id", "bench-passthrough"), events, bootstrap, topics.input(),
                     properties -> passThrough(topics.input()));
             double translation = measure("translation", config.with("application.id", "bench-translation"), events, bootstrap, topics.input(),
-                    properties -> Pipeline.topology(config, InMemorySchemaRegistry.scope("benchmark")));
+                    properties -> TranslationStage.topology(config, InMemorySchemaRegistry.scope("benchmark")));
             System.out.printf("pass-through: %,.0f events/s%ntranslation:  %,.0f events/s%nratio:        %.2f%n",
                     passThrough, translation, translation / passThrough);
         }

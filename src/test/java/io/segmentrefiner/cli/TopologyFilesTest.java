@@ -1,5 +1,6 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
 import io.segmentrefiner.topology.TopicDeclaration;
@@ -27,7 +28,7 @@ class TopologyFilesTest {
 
     private final AppConfig defaults = AppConfig.of(Map.of());
     private final TopologyDescription description =
-            Pipeline.topology(defaults, InMemorySchemaRegistry.scope("topology-files-test")).describe();
+            TranslationStage.topology(defaults, InMemorySchemaRegistry.scope("topology-files-test")).describe();
 
     @Test
     void theTopologyDescriptionIsCurrent() throws IOException {
@@ -53,7 +54,7 @@ class TopologyFilesTest {
                 """);
         String[] settings = {AppConfig.INPUT_TOPIC, AppConfig.REQUESTS_TOPIC, AppConfig.RETRY_TOPIC, AppConfig.DLQ_TOPIC};
         int row = 0;
-        for (TopicDeclaration topic : Pipeline.topics(defaults)) {
+        for (TopicDeclaration topic : TranslationStage.topics(defaults)) {
             StringBuilder configs = new StringBuilder();
             new TreeMap<>(topic.configs()).forEach((key, value) -> configs.append(configs.isEmpty() ? "" : ", ").append('`').append(key).append('=').append(value).append('`'));
             table.append("| `").append(topic.name()).append("` | `").append(settings[row++]).append("` | ").append(topic.purpose())

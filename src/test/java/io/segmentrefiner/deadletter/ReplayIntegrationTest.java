@@ -1,10 +1,11 @@
 package io.segmentrefiner.deadletter;
 
+import io.segmentrefiner.app.GroupIds;
 import io.segmentrefiner.refiner.Reason;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.cli.DeliveryStage;
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.cli.SegmentRefiner;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.delivery.DeliveryEngine;
@@ -91,7 +92,7 @@ class ReplayIntegrationTest {
         configFile = dir.resolve("replay.properties");
         Files.writeString(configFile, settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\n", "", "\n")));
-        Pipeline.createMissingTopics(config);
+        TranslationStage.createMissingTopics(config);
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.LINGER_MS_CONFIG, 1), new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -166,7 +167,7 @@ class ReplayIntegrationTest {
 
     private Map<TopicPartition, Long> committed(String checkpoint) throws Exception {
         try (Admin admin = Admin.create(config.adminProperties())) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets("replay-it-" + run + "-replay-" + checkpoint)
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(GroupIds.replay(config, checkpoint))
                     .partitionsToOffsetAndMetadata().get();
             return offsets.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
         }
@@ -319,7 +320,7 @@ class ReplayIntegrationTest {
             deadLetterOfTranslation(0, "one-contact", "{\"n\":" + i + "}", "MISSING_IDENTITY", new RecordHeaders());
         }
         Map<String, Object> consumerSettings = new HashMap<>(config.consumerProperties());
-        consumerSettings.put(ConsumerConfig.GROUP_ID_CONFIG, "replay-it-" + run + "-replay-default");
+        consumerSettings.put(ConsumerConfig.GROUP_ID_CONFIG, GroupIds.replay(config, "default"));
         consumerSettings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerSettings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerSettings.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2);

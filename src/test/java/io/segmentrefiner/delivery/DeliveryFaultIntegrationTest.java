@@ -1,8 +1,8 @@
 package io.segmentrefiner.delivery;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.segmentrefiner.cli.DeliveryStage;
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.harness.ApicurioRegistryProcess;
@@ -199,7 +199,7 @@ class DeliveryFaultIntegrationTest {
             }
             return Answer.ok();
         });
-        Pipeline translation = Pipeline.start(config);
+        TranslationStage translation = TranslationStage.start(config);
         running.add(translation);
         running.add(DeliveryStage.start(config, new SimpleMeterRegistry()));
         int events = 2000;

@@ -5,8 +5,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.cli.DeliveryStage;
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.harness.Await;
@@ -77,7 +77,7 @@ class DeliveryIntegrationTest {
         settings.put(AppConfig.DELIVERY_REQUEST_TIMEOUT, "2s");
         settings.put(AppConfig.DELIVERY_AUTH_PROBE_MAX, "1s");
         config = AppConfig.of(settings);
-        Pipeline.createMissingTopics(config);
+        TranslationStage.createMissingTopics(config);
         logs.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
     }
@@ -268,7 +268,7 @@ class DeliveryIntegrationTest {
         // One partition: the six go out together, and their 429s come back before anything else can go.
         config = config.with(AppConfig.REQUESTS_TOPIC, config.topics().requests() + "-single")
                 .with(AppConfig.RETRY_TOPIC, config.topics().retries() + "-single").with(AppConfig.TOPICS_PARTITIONS, "1");
-        Pipeline.createMissingTopics(config);
+        TranslationStage.createMissingTopics(config);
         AtomicBoolean refusing = new AtomicBoolean(true);
         stub.answer(request -> refusing.get() ? Answer.status(429).withRetryAfter("2") : Answer.ok());
         startDelivery();

@@ -10,8 +10,8 @@ import com.segment.analytics.messages.Message;
 import com.segment.analytics.messages.PageMessage;
 import com.segment.analytics.messages.TrackMessage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.segmentrefiner.cli.DeliveryStage;
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.harness.ChildProcess;
@@ -102,7 +102,7 @@ class SegmentLibrariesIntegrationTest {
 
     /** Translation and delivery in this JVM, then the ingest server in front of the input topic. */
     private void startPipeline() throws Exception {
-        running.add(Pipeline.start(config));
+        running.add(TranslationStage.start(config));
         running.add(DeliveryStage.start(config, new SimpleMeterRegistry()));
         ingest = IngestServer.start("127.0.0.1", 0, Set.of(WRITE_KEY), config.topics().input(), config.producerProperties());
         running.add(ingest);

@@ -2,8 +2,8 @@ package io.segmentrefiner.registry;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.cli.DeliveryStage;
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.delivery.DeliveryEngine;
@@ -94,7 +94,7 @@ class RegistryOutageIntegrationTest {
 
     private AppConfig delivering(String name) throws Exception {
         AppConfig config = AppConfig.of(PipelineSettings.forRun(name, broker, registry.url(), stub.url(), "rk_registry_outage"));
-        Pipeline.createMissingTopics(config);
+        TranslationStage.createMissingTopics(config);
         return config;
     }
 

@@ -3,7 +3,7 @@ package io.segmentrefiner.topology;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.cli.Pipeline;
+import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.harness.ApicurioRegistryProcess;
@@ -53,7 +53,7 @@ class TranslationIntegrationTest {
     private KafkaBrokerProcess broker;
     private ApicurioRegistryProcess registry;
     private AppConfig config;
-    private Pipeline pipeline;
+    private TranslationStage pipeline;
 
     @BeforeEach
     void configure(KafkaBrokerProcess broker, ApicurioRegistryProcess registry) {
@@ -90,7 +90,7 @@ class TranslationIntegrationTest {
     }
 
     private void startPipeline() throws Exception {
-        pipeline = Pipeline.start(config);
+        pipeline = TranslationStage.start(config);
         Await.until("Kafka Streams to run", TIMEOUT, () -> pipeline.streams().state() == KafkaStreams.State.RUNNING);
     }
 

@@ -1,4 +1,4 @@
-package io.segmentrefiner.cli;
+package io.segmentrefiner.app;
 
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;

@@ -1,4 +1,4 @@
-package io.segmentrefiner.cli;
+package io.segmentrefiner.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.avro.RefinerRequestRecord;
@@ -37,9 +37,9 @@ import java.util.concurrent.TimeoutException;
  * on the path of a record: a registry that is away when translation starts makes it wait (not ready, saying why)
  * and try again with backoff, and once it has the id an outage of the registry changes nothing.
  */
-public final class Pipeline implements AutoCloseable, HealthPart {
+public final class TranslationStage implements AutoCloseable, HealthPart {
 
-    private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+    private static final Logger log = LoggerFactory.getLogger(TranslationStage.class);
     // A registry restart or failover takes seconds to minutes: try again soon at first, then every 30 s at most.
     private static final Duration FIRST_REGISTRY_WAIT = Duration.ofSeconds(1);
     private static final Duration LONGEST_REGISTRY_WAIT = Duration.ofSeconds(30);
@@ -55,7 +55,7 @@ public final class Pipeline implements AutoCloseable, HealthPart {
     private volatile Optional<String> waitingForRegistry = Optional.empty();
     private volatile Optional<String> refused = Optional.empty();
 
-    private Pipeline(KafkaStreams streams, SchemaRegistry registry, ConfluentAvroSerde<RefinerRequestRecord> requests,
+    private TranslationStage(KafkaStreams streams, SchemaRegistry registry, ConfluentAvroSerde<RefinerRequestRecord> requests,
                      String requestsTopic, CloseOptions.GroupMembershipOperation onClose) {
         this.streams = streams;
         this.registry = registry;
@@ -120,7 +120,7 @@ public final class Pipeline implements AutoCloseable, HealthPart {
      * Creates the missing topics, then registers the request schema and starts Kafka Streams on a thread of its own;
      * returns at once.
      */
-    public static Pipeline start(AppConfig config) throws ExecutionException, InterruptedException {
+    public static TranslationStage start(AppConfig config) throws ExecutionException, InterruptedException {
         createMissingTopics(config);
         SchemaRegistry registry = schemaRegistry(config);
         ConfluentAvroSerde<RefinerRequestRecord> requests = requestSerde(registry);
@@ -133,7 +133,7 @@ public final class Pipeline implements AutoCloseable, HealthPart {
         // close leaves at once; static members (group.instance.id) keep their membership, which is what they are for.
         CloseOptions.GroupMembershipOperation onClose = config.staticMembership()
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
-        Pipeline pipeline = new Pipeline(streams, registry, requests, config.topics().requests(), onClose);
+        TranslationStage pipeline = new TranslationStage(streams, registry, requests, config.topics().requests(), onClose);
         Thread starter = new Thread(pipeline::registerThenStart, "segment-refiner-translation-start");
         starter.setDaemon(true);
         starter.start();

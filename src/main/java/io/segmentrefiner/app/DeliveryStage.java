@@ -1,4 +1,4 @@
-package io.segmentrefiner.cli;
+package io.segmentrefiner.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -36,7 +36,7 @@ public final class DeliveryStage {
 
     /** The consumer group of delivery: the application id with {@code -deliver}. */
     public static String groupId(AppConfig config) {
-        return config.get("application.id") + "-deliver";
+        return GroupIds.delivery(config);
     }
 
     public static DeliveryEngine start(AppConfig config, MeterRegistry meters) throws ExecutionException, InterruptedException {
@@ -48,14 +48,14 @@ public final class DeliveryStage {
         // requests are read by one reader. Range assignment gives that for topics of equal partition counts.
         consumer.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         Map<String, Object> producer = config.producerProperties();
-        SchemaRegistry registry = Pipeline.schemaRegistry(config);
+        SchemaRegistry registry = TranslationStage.schemaRegistry(config);
         KafkaConsumer<byte[], byte[]> requests = new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         KafkaProducer<byte[], byte[]> retriesAndDeadLetters = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
         new KafkaClientMetrics(requests).bindTo(meters);
         new KafkaClientMetrics(retriesAndDeadLetters).bindTo(meters);
         DeliveryEngine engine = new DeliveryEngine(settings, requests, retriesAndDeadLetters,
                 new HttpRefinerApi(settings.apiUrl(), settings.apiKey(), settings.maxInFlight(), settings.requestTimeout(),
-                        "segment-refiner/" + SegmentRefiner.version()),
+                        "segment-refiner/" + Version.current()),
                 registry, new ConfluentAvroSerde<RefinerRequestRecord>(registry, RefinerRequestRecord.getClassSchema()).deserializer(),
                 meters);
         engine.stopped().whenComplete((state, error) -> registry.close());

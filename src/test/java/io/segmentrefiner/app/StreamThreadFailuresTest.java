@@ -1,4 +1,4 @@
-package io.segmentrefiner.cli;
+package io.segmentrefiner.app;
 
 import io.segmentrefiner.harness.ManualClock;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
