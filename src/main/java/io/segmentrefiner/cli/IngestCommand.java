@@ -1,5 +1,6 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.app.RunningParts;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.ingest.IngestServer;
 import picocli.CommandLine.Command;
@@ -7,7 +8,6 @@ import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** Segment's HTTP Tracking API in front of the input topic, so that Segment's libraries send straight to the pipeline. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
@@ -24,17 +24,9 @@ final class IngestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         AppConfig settings = config.load().forTools();
-        IngestServer server = start(settings, spec.commandLine().getOut());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } catch (Exception e) {
-                // stopping anyway
-            }
-            stopped.countDown();
-        }, "segment-refiner-ingest-shutdown"));
-        stopped.await();
+        RunningParts parts = new RunningParts("segment-refiner-ingest-shutdown");
+        parts.add(start(settings, spec.commandLine().getOut()));
+        parts.awaitStopped();
         return 0;
     }
 

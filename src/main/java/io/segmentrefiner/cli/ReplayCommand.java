@@ -1,6 +1,7 @@
 package io.segmentrefiner.cli;
 
 import io.segmentrefiner.app.GroupIds;
+import io.segmentrefiner.app.RunningParts;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.config.ConfigException;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
@@ -113,15 +114,11 @@ final class ReplayCommand implements Callable<Integer> {
     /** On SIGTERM or Ctrl-C the replay ends after its current batch, committed, and prints its summary. */
     private int runUntilDoneOrStopped(Replay replay, PrintWriter out, PrintWriter err) {
         CountDownLatch finished = new CountDownLatch(1);
-        Thread stop = new Thread(() -> {
+        RunningParts parts = new RunningParts("segment-refiner-replay-stop");
+        parts.add(() -> {
             replay.stop();
-            try {
-                finished.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "segment-refiner-replay-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
+            finished.await(30, TimeUnit.SECONDS); // for the summary of the batch it is in
+        });
         try {
             Reporter reporter = new Reporter(err);
             Replay.Summary summary = replay.run(reporter);
@@ -142,11 +139,7 @@ final class ReplayCommand implements Callable<Integer> {
             return 0;
         } finally {
             finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(stop);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waited for this replay, which has just ended
-            }
+            parts.close();
         }
     }
 

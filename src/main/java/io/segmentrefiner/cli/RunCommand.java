@@ -9,6 +9,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.GroupIds;
+import io.segmentrefiner.app.RunningParts;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.delivery.DeliveryHealth;
@@ -17,7 +19,6 @@ import io.segmentrefiner.health.Health;
 import io.segmentrefiner.health.HealthPart;
 import io.segmentrefiner.health.KafkaReachability;
 import io.segmentrefiner.health.StatusServer;
-import io.segmentrefiner.ingest.IngestServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
@@ -29,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,7 +57,8 @@ final class RunCommand implements Callable<Integer> {
         AppConfig settings = config.load();
         PrintWriter out = spec.commandLine().getOut();
         Role running = role;
-        EmbeddedKafkaBroker embedded = null;
+        // Started in this order, stopped in the reverse one, on SIGTERM or Ctrl-C or when a stage ends.
+        RunningParts parts = new RunningParts("segment-refiner-shutdown");
         if (settings.bootstrapServers().isEmpty()) {
             if (running != Role.translate && settings.find(AppConfig.REFINER_API_KEY).isEmpty()) {
                 // A local trial: translate, and say plainly that nothing is sent to Refiner.
@@ -65,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
                 out.println("Delivery is off: no refiner.api.key (REFINER_API_KEY); translating only");
             }
             int port = settings.embeddedBrokerPort();
-            embedded = EmbeddedKafkaBroker.start(port, port + 1, settings.embeddedDataDir());
+            EmbeddedKafkaBroker embedded = parts.add(EmbeddedKafkaBroker.start(port, port + 1, settings.embeddedDataDir()));
             settings = settings.with(AppConfig.BOOTSTRAP_SERVERS, embedded.bootstrapServers());
             if (settings.find(AppConfig.SCHEMA_REGISTRY_URL).isEmpty()) {
                 settings = settings.with(AppConfig.SCHEMA_REGISTRY_URL, AppConfig.EMBEDDED_REGISTRY_URL);
@@ -86,56 +87,36 @@ final class RunCommand implements Callable<Integer> {
         new JvmGcMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
-        TranslationStage pipeline = null;
+        List<HealthPart> reported = new ArrayList<>();
+        List<CompletableFuture<?>> stages = new ArrayList<>();
         if (running == Role.deliver) {
             TranslationStage.createMissingTopics(settings); // TranslationStage.start does it otherwise
         } else {
-            pipeline = TranslationStage.start(settings);
-            new KafkaStreamsMetrics(pipeline.streams()).bindTo(meters);
+            TranslationStage translation = parts.add(TranslationStage.start(settings));
+            new KafkaStreamsMetrics(translation.streams()).bindTo(meters);
+            reported.add(translation);
+            stages.add(translation.stopped());
             out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",
                     settings.topics().input(), settings.topics().requests(), settings.topics().deadLetters(),
                     settings.get("application.id"), settings.get("processing.guarantee"));
         }
-        DeliveryEngine delivery = null;
         if (running != Role.translate) {
-            delivery = DeliveryStage.start(settings, meters);
+            DeliveryEngine delivery = parts.add(DeliveryStage.start(settings, meters));
+            reported.add(DeliveryStage.healthOf(delivery));
+            stages.add(delivery.stopped());
             out.printf("Delivering %s (retries on %s) to %s as consumer group %s, %d in flight at most%n",
                     settings.topics().requests(), settings.topics().retries(), settings.get(AppConfig.REFINER_API_URL),
-                    DeliveryStage.groupId(settings), settings.delivery().maxInFlight());
+                    GroupIds.delivery(settings), settings.delivery().maxInFlight());
         }
         out.flush();
-        IngestServer ingest = settings.ingestEnabled() ? IngestCommand.start(settings, out) : null;
-        EmbeddedKafkaBroker broker = embedded;
-        DeliveryEngine deliveryEngine = delivery;
-        TranslationStage translation = pipeline;
-        KafkaReachability kafka = new KafkaReachability(settings.adminProperties(), Duration.ofSeconds(5));
-        List<HealthPart> parts = new ArrayList<>();
-        if (translation != null) {
-            parts.add(translation);
+        if (settings.ingestEnabled()) {
+            parts.add(IngestCommand.start(settings, out));
         }
-        if (deliveryEngine != null) {
-            parts.add(DeliveryStage.healthOf(deliveryEngine));
-        }
-        Health health = new Health(parts, kafka::reachable, meters);
-        StatusServer status = StatusServer.start(settings.get(AppConfig.HTTP_HOST), settings.httpPort(), health, meters);
+        KafkaReachability kafka = parts.add(new KafkaReachability(settings.adminProperties(), Duration.ofSeconds(5)));
+        Health health = new Health(reported, kafka::reachable, meters);
+        StatusServer status = parts.add(StatusServer.start(settings.get(AppConfig.HTTP_HOST), settings.httpPort(), health, meters));
         out.printf("Health, readiness and metrics on http://%s:%d/health, /ready and /metrics%n", settings.get(AppConfig.HTTP_HOST), status.port());
         out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            closeQuietly(status);
-            if (ingest != null) {
-                closeQuietly(ingest);
-            }
-            kafka.close();
-            if (deliveryEngine != null) {
-                deliveryEngine.close();
-            }
-            if (translation != null) {
-                translation.close();
-            }
-            if (broker != null) {
-                broker.close();
-            }
-        }, "segment-refiner-shutdown"));
         ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "segment-refiner-health");
             thread.setDaemon(true);
@@ -143,18 +124,8 @@ final class RunCommand implements Callable<Integer> {
         });
         watch.scheduleAtFixedRate(health::logChange, 5, 5, TimeUnit.SECONDS);
         // Whichever stops first decides: a close ends both cleanly; an error in either ends the process with status 1.
-        CompletableFuture<Object> first = CompletableFuture.anyOf(
-                translation == null ? new CompletableFuture<>() : translation.stopped(),
-                deliveryEngine == null ? new CompletableFuture<>() : deliveryEngine.stopped());
-        Object end = first.get();
+        Object end = CompletableFuture.anyOf(stages.toArray(CompletableFuture[]::new)).get();
+        parts.close();
         return end == KafkaStreams.State.NOT_RUNNING || end == DeliveryHealth.STOPPED ? 0 : 1;
-    }
-
-    private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            // stopping anyway
-        }
     }
 }
