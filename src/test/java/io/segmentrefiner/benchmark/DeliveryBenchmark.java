@@ -11,6 +11,7 @@ import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.harness.RefinerStub;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
+import io.segmentrefiner.harness.RequestRecords;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
@@ -24,7 +25,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -81,9 +81,7 @@ public final class DeliveryBenchmark {
                 ProducerConfig.LINGER_MS_CONFIG, 20), new StringSerializer(), serde.serializer())) {
             for (int i = 0; i < count; i++) {
                 String contact = "user-" + (i % 5_000);
-                producer.send(new ProducerRecord<>(config.topics().requests(), contact, RefinerRequestRecord.newBuilder()
-                        .setMessageId("m-" + i).setType("track").setMethod("POST").setPath("/v1/track-event")
-                        .setBody("{\"id\":\"" + contact + "\",\"event\":\"Survey Shown\"}").setReceivedAt(Instant.now()).build()));
+                producer.send(new ProducerRecord<>(config.topics().requests(), contact, RequestRecords.track("m-" + i, contact, "Survey Shown")));
             }
             producer.flush();
         }

@@ -17,6 +17,7 @@ import io.segmentrefiner.harness.RefinerStub.Answer;
 import io.segmentrefiner.harness.TopicReader;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
+import io.segmentrefiner.harness.RequestRecords;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -473,9 +474,7 @@ class ReplayIntegrationTest {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new StringSerializer(), serde.serializer())) {
             for (String messageId : messageIds) {
                 requests.send(new ProducerRecord<>(config.topics().requests(), "contact-" + messageId,
-                        RefinerRequestRecord.newBuilder().setMessageId(messageId).setType("track").setMethod("POST")
-                                .setPath("/v1/track-event").setBody("{\"id\":\"contact-" + messageId + "\",\"event\":\"E\"}")
-                                .setReceivedAt(Instant.parse("2026-11-28T10:00:00Z")).build())).get();
+                        RequestRecords.track(messageId, "contact-" + messageId, "E"))).get();
             }
         }
     }

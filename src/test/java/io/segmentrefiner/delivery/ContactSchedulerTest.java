@@ -5,6 +5,7 @@ import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.deadletter.DeadLetter;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.harness.ManualClock;
+import io.segmentrefiner.harness.RequestRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -560,8 +561,7 @@ class ContactSchedulerTest {
     }
 
     private static Pending pending(int pair, long offset, String contact, RetryHeaders.History history, boolean fromRequests) {
-        RefinerRequestRecord request = RefinerRequestRecord.newBuilder().setMessageId("m-" + offset).setType("track").setMethod("POST")
-                .setPath("/v1/track-event").setBody("{\"id\":\"" + contact + "\"}").setReceivedAt(Instant.EPOCH).build();
+        RefinerRequestRecord request = RequestRecords.track("m-" + offset, contact, "E");
         return new Pending(pair, contact, history.origin(), contact.getBytes(StandardCharsets.UTF_8), new byte[]{0, 0, 0, 0, 1},
                 new RecordHeaders(), request, history, fromRequests);
     }

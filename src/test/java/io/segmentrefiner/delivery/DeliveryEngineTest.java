@@ -5,6 +5,7 @@ import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
+import io.segmentrefiner.harness.RequestRecords;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -22,7 +23,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -288,9 +288,7 @@ class DeliveryEngineTest {
 
     /** A request as translation writes it: Avro in the Confluent wire format, keyed by contact. */
     private ConsumerRecord<byte[], byte[]> record(TopicPartition partition, long offset, String contact, String messageId) {
-        RefinerRequestRecord request = RefinerRequestRecord.newBuilder().setMessageId(messageId).setType("track")
-                .setMethod("POST").setPath("/v1/track-event").setBody(body(contact, messageId))
-                .setReceivedAt(Instant.parse("2026-11-28T10:00:00Z")).build();
+        RefinerRequestRecord request = RequestRecords.track(messageId, contact, messageId);
         return new ConsumerRecord<>(partition.topic(), partition.partition(), offset,
                 contact.getBytes(StandardCharsets.UTF_8), serde.serializer().serialize(partition.topic(), request));
     }

@@ -18,6 +18,7 @@ import io.segmentrefiner.harness.RefinerStub.Answer;
 import io.segmentrefiner.harness.TopicReader;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
+import io.segmentrefiner.harness.RequestRecords;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -101,9 +102,7 @@ class DeliveryIntegrationTest {
     }
 
     private static RefinerRequestRecord request(String messageId, String contact, String event) {
-        return RefinerRequestRecord.newBuilder().setMessageId(messageId).setType("track").setMethod("POST")
-                .setPath("/v1/track-event").setBody("{\"id\":\"" + contact + "\",\"event\":\"" + event + "\"}")
-                .setReceivedAt(Instant.parse("2026-11-28T10:00:00Z")).build();
+        return RequestRecords.track(messageId, contact, event);
     }
 
     /** Writes requests as translation does: Avro in the Confluent wire format, keyed by contact. */

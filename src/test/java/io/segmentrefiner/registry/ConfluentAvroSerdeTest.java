@@ -1,11 +1,11 @@
 package io.segmentrefiner.registry;
 
 import io.segmentrefiner.avro.RefinerRequestRecord;
+import io.segmentrefiner.harness.RequestRecords;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -31,9 +31,7 @@ class ConfluentAvroSerdeTest {
     private final ConfluentAvroSerde<RefinerRequestRecord> serde = new ConfluentAvroSerde<>(counting, RefinerRequestRecord.getClassSchema());
 
     private static RefinerRequestRecord request(String messageId) {
-        return RefinerRequestRecord.newBuilder().setMessageId(messageId).setType("track").setMethod("POST")
-                .setPath("/v1/track-event").setBody("{\"id\":\"u-1\",\"event\":\"E\"}")
-                .setReceivedAt(Instant.parse("2026-11-28T10:00:00Z")).build();
+        return RequestRecords.track(messageId, "u-1", "E");
     }
 
     @Test

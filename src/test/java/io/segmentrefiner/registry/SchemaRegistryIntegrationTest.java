@@ -3,6 +3,7 @@ package io.segmentrefiner.registry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.harness.ApicurioRegistryProcess;
 import io.segmentrefiner.harness.RealInfrastructure;
+import io.segmentrefiner.harness.RequestRecords;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.junit.jupiter.api.AfterEach;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -86,9 +86,7 @@ class SchemaRegistryIntegrationTest {
         ConfluentAvroSerde<RefinerRequestRecord> serde = new ConfluentAvroSerde<>(new CachingSchemaRegistry(registry),
                 RefinerRequestRecord.getClassSchema());
         String topic = subject.substring(0, subject.length() - "-value".length());
-        RefinerRequestRecord request = RefinerRequestRecord.newBuilder().setMessageId("m-1").setType("track")
-                .setMethod("POST").setPath("/v1/track-event").setBody("{\"id\":\"u\",\"event\":\"E\"}")
-                .setReceivedAt(Instant.parse("2026-11-28T10:00:00Z")).build();
+        RefinerRequestRecord request = RequestRecords.track("m-1", "u", "E");
 
         byte[] bytes = serde.serializer().serialize(topic, request);
 
