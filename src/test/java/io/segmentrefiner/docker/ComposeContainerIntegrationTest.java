@@ -1,6 +1,5 @@
 package io.segmentrefiner.docker;
 
-import com.github.dockerjava.api.model.ContainerNetwork;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.harness.ContainerImages;
 import io.segmentrefiner.harness.FreePorts;
@@ -13,7 +12,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.ContainerState;
 import org.testcontainers.containers.DockerComposeContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
@@ -59,40 +57,41 @@ class ComposeContainerIntegrationTest {
                 "SEGMENT_REFINER_HOST_PORT", Integer.toString(appPort),
                 "REFINER_API_KEY", "rk_compose_test",
                 "REFINER_API_URL", RefinerStubContainer.urlOn(STAND_IN));
-        // The stand-in closes first: compose down removes its network only when nothing else is attached.
         try (DockerComposeContainer<?> compose = new DockerComposeContainer<>(new File("docker/compose.yaml"))
-                     .withLocalCompose(true)
-                     .withBuild(true)
-                     .withPull(false)
-                     .withEnv(environment)
-                     .withRemoveImages(DockerComposeContainer.RemoveImages.LOCAL)
-                     .waitingFor("segment-refiner", Wait.forHealthcheck().withStartupTimeout(TIMEOUT));
-             RefinerStubContainer stub = new RefinerStubContainer()) {
-            stub.start();
+                .withLocalCompose(true)
+                .withBuild(true)
+                .withPull(false)
+                .withEnv(environment)
+                .withRemoveImages(DockerComposeContainer.RemoveImages.LOCAL)
+                .waitingFor("segment-refiner", Wait.forHealthcheck().withStartupTimeout(TIMEOUT))) {
             compose.start();
             assertThat(readyStatus(appPort)).as("/ready on the published port").isEqualTo(200);
 
+            // The stand-in joins the compose network as its only one: a container on two networks may route its
+            // answers to the host through the other one (Docker picks the default route by the networks' names).
             ContainerState app = compose.getContainerByServiceName("segment-refiner").orElseThrow();
             String network = app.getContainerInfo().getNetworkSettings().getNetworks().keySet().iterator().next();
-            DockerClientFactory.instance().client().connectToNetworkCmd().withContainerId(stub.getContainerId()).withNetworkId(network)
-                    .withContainerNetwork(new ContainerNetwork().withAliases(STAND_IN)).exec();
-
-            Set<String> messageIds = IntStream.range(0, EVENTS).mapToObj(i -> "compose-" + i).collect(Collectors.toSet());
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    "127.0.0.1:" + kafkaPort, ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
-                for (int i = 0; i < EVENTS; i++) {
-                    String user = "user-" + i % 30;
-                    producer.send(new ProducerRecord<>(TopicNames.DEFAULTS.input(), user, "{\"type\":\"track\",\"messageId\":\"compose-" + i
-                            + "\",\"userId\":\"" + user + "\",\"event\":\"Step " + i + "\"}"));
+            // It stops before compose down, which removes the network only once nothing else is attached.
+            try (RefinerStubContainer stub = new RefinerStubContainer().withNetworkMode(network)
+                    .withCreateContainerCmdModifier(create -> create.withAliases(STAND_IN))) {
+                stub.start();
+                Set<String> messageIds = IntStream.range(0, EVENTS).mapToObj(i -> "compose-" + i).collect(Collectors.toSet());
+                try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        "127.0.0.1:" + kafkaPort, ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+                    for (int i = 0; i < EVENTS; i++) {
+                        String user = "user-" + i % 30;
+                        producer.send(new ProducerRecord<>(TopicNames.DEFAULTS.input(), user, "{\"type\":\"track\",\"messageId\":\"compose-" + i
+                                + "\",\"userId\":\"" + user + "\",\"event\":\"Step " + i + "\"}"));
+                    }
+                    producer.flush();
                 }
-                producer.flush();
-            }
 
-            Await.until("every event delivered to the stand-in", TIMEOUT,
-                    () -> stub.delivered().stream().map(Delivery::idempotencyKey).collect(Collectors.toSet()).containsAll(messageIds));
-            assertThat(stub.delivered()).allSatisfy(delivery -> assertThat(delivery.method() + " " + delivery.path())
-                    .isEqualTo("POST /v1/track-event"));
-            assertThat(stub.delivered().stream().map(Delivery::idempotencyKey).collect(Collectors.toSet())).isEqualTo(messageIds);
+                Await.until("every event delivered to the stand-in", TIMEOUT,
+                        () -> stub.delivered().stream().map(Delivery::idempotencyKey).collect(Collectors.toSet()).containsAll(messageIds));
+                assertThat(stub.delivered()).allSatisfy(delivery -> assertThat(delivery.method() + " " + delivery.path())
+                        .isEqualTo("POST /v1/track-event"));
+                assertThat(stub.delivered().stream().map(Delivery::idempotencyKey).collect(Collectors.toSet())).isEqualTo(messageIds);
+            }
         }
     }
 

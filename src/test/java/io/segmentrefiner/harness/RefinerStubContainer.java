@@ -52,7 +52,8 @@ public final class RefinerStubContainer extends GenericContainer<RefinerStubCont
                     .map(f -> new Delivery(Instant.ofEpochMilli(Long.parseLong(f[0])), f[1], f[2], f[3]))
                     .toList();
         } catch (IOException e) {
-            throw new IllegalStateException("The Refiner stand-in's control port does not answer: " + e.getMessage(), e);
+            throw new IllegalStateException("The Refiner stand-in's control port " + uri + " does not answer (" + e + "); the container "
+                    + (isRunning() ? "runs" : "has stopped") + ", its log: " + getLogs(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
