@@ -34,16 +34,11 @@ public final class DeliveryStage {
     private DeliveryStage() {
     }
 
-    /** The consumer group of delivery: the application id with {@code -deliver}. */
-    public static String groupId(AppConfig config) {
-        return GroupIds.delivery(config);
-    }
-
     public static DeliveryEngine start(AppConfig config, MeterRegistry meters) throws ExecutionException, InterruptedException {
         DeliverySettings settings = config.delivery();
         requireEqualPartitions(config, settings);
         Map<String, Object> consumer = config.consumerProperties();
-        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(config));
+        consumer.put(ConsumerConfig.GROUP_ID_CONFIG, GroupIds.delivery(config));
         // Partition i of the requests topic and of the retry topic go to the same member: a contact's line and its
         // requests are read by one reader. Range assignment gives that for topics of equal partition counts.
         consumer.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());

@@ -31,11 +31,7 @@ public final class SegmentRefiner {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[]{"segment-refiner " + version()};
+            return new String[]{"segment-refiner " + io.segmentrefiner.app.Version.current()};
         }
-    }
-
-    public static String version() {
-        return io.segmentrefiner.app.Version.current();
     }
 }

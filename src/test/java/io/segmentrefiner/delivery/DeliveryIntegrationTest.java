@@ -6,6 +6,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.GroupIds;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
@@ -139,7 +140,7 @@ class DeliveryIntegrationTest {
             }
         }
         try (Admin admin = Admin.create(config.adminProperties())) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(DeliveryStage.groupId(config))
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(GroupIds.delivery(config))
                     .partitionsToOffsetAndMetadata().get();
             return lastOfALine.entrySet().stream().allMatch(last -> {
                 OffsetAndMetadata committed = offsets.get(new TopicPartition(config.topics().retries(), last.getKey()));
@@ -150,7 +151,7 @@ class DeliveryIntegrationTest {
 
     private long committedOf(String topic) throws Exception {
         try (Admin admin = Admin.create(config.adminProperties())) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(DeliveryStage.groupId(config))
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(GroupIds.delivery(config))
                     .partitionsToOffsetAndMetadata().get();
             return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
                     .mapToLong(e -> e.getValue().offset()).sum();
