@@ -1,8 +1,5 @@
 package io.segmentrefiner.app;
 
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.InvalidTxnStateException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,15 +9,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Optional;
 
 /**
- * What translation does when a stream thread dies. A transaction the brokers aborted or fenced (the instance was
- * cut off from the cluster longer than {@code transaction.timeout.ms}, and its commit then meets
- * {@link InvalidTxnStateException}, KAFKA-19690, or a fenced or stale producer epoch) lost nothing: exactly-once
- * rolled its output back, so the thread is replaced and its successor reads again from the last commit. A few such
- * replacements in a row mean it is not passing, and so does anything else (a broker that refuses the application,
- * a bug): the client stops, visibly, for the orchestrator to restart it with backoff; exactly-once makes that safe.
+ * What translation does when a stream thread dies. Data errors never get here (the handlers dead-letter them);
+ * what does is the cluster's: a transaction the brokers aborted while the instance was cut off
+ * ({@code InvalidTxnStateException}, KAFKA-19690), a commit the transaction coordinator failed while it moved
+ * ({@code Unhandled error in EndTxnResponse}), a fenced producer. Under exactly-once a new thread loses nothing: its
+ * producer's {@code initTransactions} fences the old one and settles the open transaction, and it reads again from
+ * the last commit. So the thread is replaced, up to {@link #MAX_REPLACEMENTS} times in {@link #WINDOW}; failures that
+ * keep coming (a broker that refuses the application, a bug) then stop the client, visibly, for the orchestrator to
+ * restart it with backoff.
  */
 final class StreamThreadFailures implements StreamsUncaughtExceptionHandler {
 
@@ -43,25 +41,22 @@ final class StreamThreadFailures implements StreamsUncaughtExceptionHandler {
         while (!replacements.isEmpty() && replacements.peekFirst().isBefore(now.minus(WINDOW))) {
             replacements.removeFirst();
         }
-        Optional<Throwable> aborted = abortedTransaction(exception);
-        if (aborted.isPresent() && replacements.size() < MAX_REPLACEMENTS) {
+        if (replacements.size() < MAX_REPLACEMENTS) {
             replacements.addLast(now);
-            log.warn("A stream thread's transaction was aborted by the brokers ({}); nothing it wrote counts: replacing the "
-                    + "thread, which reads again from the last commit ({} of {} replacements in {})",
-                    aborted.get(), replacements.size(), MAX_REPLACEMENTS, WINDOW);
+            log.warn("A stream thread stopped on {}; replacing it, to read again from the last commit ({} of {} replacements in {})",
+                    rootCause(exception), replacements.size(), MAX_REPLACEMENTS, WINDOW, exception);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         }
-        log.error("Kafka Streams stopped on an error it cannot handle: {}", exception.toString(), exception);
+        log.error("Kafka Streams stopped: {} stream threads failed within {}, the last on {}", MAX_REPLACEMENTS + 1, WINDOW,
+                rootCause(exception), exception);
         return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     }
 
-    private static Optional<Throwable> abortedTransaction(Throwable exception) {
-        for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
-            if (cause instanceof InvalidTxnStateException || cause instanceof InvalidProducerEpochException
-                    || cause instanceof ProducerFencedException) {
-                return Optional.of(cause);
-            }
+    private static Throwable rootCause(Throwable exception) {
+        Throwable cause = exception;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
         }
-        return Optional.empty();
+        return cause;
     }
 }

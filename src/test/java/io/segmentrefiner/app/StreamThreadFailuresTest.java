@@ -1,17 +1,14 @@
 package io.segmentrefiner.app;
 
 import io.segmentrefiner.harness.ManualClock;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
-import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,34 +21,25 @@ class StreamThreadFailuresTest {
     }
 
     @Test
-    void aTransactionTheBrokersAbortedReplacesTheThread() {
-        StreamThreadFailures failures = new StreamThreadFailures(Clock.fixed(T0, ZoneOffset.UTC));
+    void aThreadTheClusterStoppedIsReplacedAsTheTwoFailuresTheClusterTestMetShow() {
+        StreamThreadFailures failures = new StreamThreadFailures(new ManualClock(T0));
 
         assertThat(failures.handle(commitFailed(new InvalidTxnStateException("The producer attempted a transactional operation in an invalid state."))))
                 .isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
-        assertThat(failures.handle(commitFailed(new InvalidProducerEpochException("stale epoch"))))
+        assertThat(failures.handle(commitFailed(new KafkaException("Unhandled error in EndTxnResponse: The server experienced an unexpected error"))))
                 .isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
     }
 
     @Test
-    void anythingElseStopsTheClient() {
-        StreamThreadFailures failures = new StreamThreadFailures(Clock.fixed(T0, ZoneOffset.UTC));
-
-        assertThat(failures.handle(new StreamsException(new TopicAuthorizationException("not allowed"))))
-                .isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
-        assertThat(failures.handle(new IllegalStateException("a bug"))).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
-    }
-
-    @Test
-    void abortsThatKeepComingStopTheClientUntilTheWindowHasPassed() {
+    void failuresThatKeepComingStopTheClientUntilTheWindowHasPassed() {
         ManualClock clock = new ManualClock(T0);
         StreamThreadFailures failures = new StreamThreadFailures(clock);
         for (int i = 0; i < StreamThreadFailures.MAX_REPLACEMENTS; i++) {
-            assertThat(failures.handle(commitFailed(new InvalidTxnStateException("aborted")))).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+            assertThat(failures.handle(new IllegalStateException("a bug"))).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
             clock.advance(Duration.ofSeconds(1));
         }
 
-        assertThat(failures.handle(commitFailed(new InvalidTxnStateException("aborted")))).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+        assertThat(failures.handle(new IllegalStateException("a bug"))).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
 
         clock.set(T0.plus(StreamThreadFailures.WINDOW).plus(Duration.ofSeconds(1)));
         assertThat(failures.handle(commitFailed(new InvalidTxnStateException("aborted")))).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
