@@ -2,6 +2,7 @@ package io.segmentrefiner.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.config.AppConfig;
@@ -30,8 +31,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("segment-refiner-demo-");
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(freePort(), freePort(), dir.resolve("kafka"));
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startOnFreePorts(dir.resolve("kafka"));
              RefinerStandIn refiner = RefinerStandIn.start()) {
             // The user's settings (mapping.page.event, renames, ...) over what the demo's own world needs.
             AppConfig config = this.config.load()
@@ -151,8 +150,8 @@ final class DemoCommand implements Callable<Integer> {
             deadLetters.subscribe(List.of(config.topics().deadLetters()));
             while (true) {
                 for (ConsumerRecord<byte[], byte[]> record : deadLetters.poll(Duration.ofMillis(200))) {
-                    String stage = DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.STAGE).orElse("?");
-                    String reason = DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.REASON).orElse("?");
+                    String stage = TextHeaders.read(record.headers(), DeadLetterHeaders.STAGE).orElse("?");
+                    String reason = TextHeaders.read(record.headers(), DeadLetterHeaders.REASON).orElse("?");
                     deadLettered.merge(stage + " " + reason, 1, Integer::sum);
                 }
                 Outcomes outcomes = outcomes(pipeline, refiner, deadLettered);
@@ -206,12 +205,6 @@ final class DemoCommand implements Callable<Integer> {
                     json.writeValueAsString(json.readTree(request.body())));
         }
         out.flush();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void deleteQuietly(Path dir) {

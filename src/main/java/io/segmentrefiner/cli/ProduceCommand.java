@@ -8,7 +8,7 @@ import io.segmentrefiner.segment.SegmentEvent;
 import io.segmentrefiner.segment.SegmentMessagePreparer;
 import io.segmentrefiner.segment.SegmentMessagePreparer.Prepared;
 import io.segmentrefiner.segment.SegmentMessagePreparer.Ready;
-import io.segmentrefiner.segment.SegmentMessagePreparer.Refused;
+import io.segmentrefiner.segment.SegmentMessagePreparer.Unsendable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -114,7 +114,7 @@ public final class ProduceCommand implements Callable<Integer> {
                 }
                 String where = source.name() + ":" + line.number();
                 for (Prepared prepared : preparer.prepare(line.bytes())) {
-                    if (prepared instanceof Refused refused) {
+                    if (prepared instanceof Unsendable refused) {
                         tally.badLine(where, refused.problem());
                     } else if (prepared instanceof Ready ready) {
                         send(producer, new ProducerRecord<>(topic, ready.key(), ready.value()), where, tally);

@@ -1,5 +1,6 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.app.GroupIds;
 import io.segmentrefiner.app.RunningParts;
 import io.segmentrefiner.config.AppConfig;
@@ -100,7 +101,7 @@ final class ReplayCommand implements Callable<Integer> {
                      : new KafkaProducer<>(producerSettings(settings), new ByteArraySerializer(), new ByteArraySerializer())) {
             Replay replay = new Replay(consumer, Optional.<Producer<byte[], byte[]>>ofNullable(producer), options);
             return runUntilDoneOrStopped(replay, out, err);
-        } catch (Replay.Refused e) {
+        } catch (Replay.CannotStart e) {
             throw new ConfigException(e.getMessage());
         } catch (Replay.Failed | org.apache.kafka.common.errors.TimeoutException e) {
             err.println("segment-refiner: replay stopped: " + e.getMessage() + " (brokers " + settings.get(AppConfig.BOOTSTRAP_SERVERS) + ")");
@@ -165,8 +166,8 @@ final class ReplayCommand implements Callable<Integer> {
         @Override
         public void leftAlone(ConsumerRecord<byte[], byte[]> deadLetter, String why) {
             err.printf("left alone: %s partition %d offset %d (%s %s): %s%n", deadLetter.topic(), deadLetter.partition(),
-                    deadLetter.offset(), DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.STAGE).orElse("-"),
-                    DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.REASON).orElse("-"), why);
+                    deadLetter.offset(), TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.STAGE).orElse("-"),
+                    TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.REASON).orElse("-"), why);
         }
 
         void finish(Replay.Summary summary) {

@@ -4,7 +4,6 @@ import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -48,24 +47,20 @@ public record DeadLetter(Reason reason, String message, Origin origin, Optional<
     /** The record's own headers, copied, followed by this dead letter's. The originals are left untouched. */
     public Headers appendTo(Headers original) {
         Headers headers = new RecordHeaders(original == null ? new org.apache.kafka.common.header.Header[0] : original.toArray());
-        put(headers, DeadLetterHeaders.STAGE, reason.stage().code());
-        put(headers, DeadLetterHeaders.REASON, reason.name());
-        put(headers, DeadLetterHeaders.MESSAGE, message);
-        put(headers, DeadLetterHeaders.ORIGIN_TOPIC, origin.topic());
-        put(headers, DeadLetterHeaders.ORIGIN_PARTITION, Integer.toString(origin.partition()));
-        put(headers, DeadLetterHeaders.ORIGIN_OFFSET, Long.toString(origin.offset()));
+        TextHeaders.write(headers, DeadLetterHeaders.STAGE, reason.stage().code());
+        TextHeaders.write(headers, DeadLetterHeaders.REASON, reason.name());
+        TextHeaders.write(headers, DeadLetterHeaders.MESSAGE, message);
+        TextHeaders.write(headers, DeadLetterHeaders.ORIGIN_TOPIC, origin.topic());
+        TextHeaders.write(headers, DeadLetterHeaders.ORIGIN_PARTITION, Integer.toString(origin.partition()));
+        TextHeaders.write(headers, DeadLetterHeaders.ORIGIN_OFFSET, Long.toString(origin.offset()));
         attempts.ifPresent(tried -> {
-            put(headers, DeadLetterHeaders.HTTP_STATUS, Integer.toString(tried.lastStatus()));
-            put(headers, DeadLetterHeaders.ATTEMPTS, Integer.toString(tried.count()));
-            put(headers, DeadLetterHeaders.FIRST_ATTEMPT, tried.first().toString());
-            put(headers, DeadLetterHeaders.LAST_ATTEMPT, tried.last().toString());
-            put(headers, DeadLetterHeaders.RESPONSE_BODY, tried.responseBody());
+            TextHeaders.write(headers, DeadLetterHeaders.HTTP_STATUS, Integer.toString(tried.lastStatus()));
+            TextHeaders.write(headers, DeadLetterHeaders.ATTEMPTS, Integer.toString(tried.count()));
+            TextHeaders.write(headers, DeadLetterHeaders.FIRST_ATTEMPT, tried.first().toString());
+            TextHeaders.write(headers, DeadLetterHeaders.LAST_ATTEMPT, tried.last().toString());
+            TextHeaders.write(headers, DeadLetterHeaders.RESPONSE_BODY, tried.responseBody());
         });
         return headers;
     }
 
-    private static void put(Headers headers, String name, String value) {
-        headers.remove(name);
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-    }
 }

@@ -1,12 +1,6 @@
 package io.segmentrefiner.deadletter;
 
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Optional;
-
-/** The names of the headers a dead letter carries, all UTF-8 text. They are a contract: replay and scripts read them. */
+/** The names of the headers a dead letter carries, all UTF-8 text (read and written by {@link TextHeaders}). They are a contract: replay and scripts read them. */
 public final class DeadLetterHeaders {
 
     public static final String PREFIX = "refiner.dlq.";
@@ -34,13 +28,5 @@ public final class DeadLetterHeaders {
     public static final String HELD_BEHIND_OFFSETS = PREFIX + "held.behind.offsets";
 
     private DeadLetterHeaders() {
-    }
-
-    /** The last value of a header as text. */
-    public static Optional<String> text(Headers headers, String name) {
-        Header header = headers.lastHeader(name);
-        return header == null || header.value() == null
-                ? Optional.empty()
-                : Optional.of(new String(header.value(), StandardCharsets.UTF_8));
     }
 }

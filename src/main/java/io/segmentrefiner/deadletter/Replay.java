@@ -57,22 +57,22 @@ public final class Replay {
         /** What to do with a dead letter, judged by its headers and timestamp alone. */
         public Decision decide(Headers headers, Instant timestamp) {
             if (!filter.matches(headers, timestamp)) {
-                return new Decision(Verdict.SKIPPED_BY_FILTER, "not matched by the filter");
+                return new Decision(Action.SKIPPED_BY_FILTER, "not matched by the filter");
             }
             int replays = ReplayHeaders.replays(headers);
             if (replays >= maxReplays) {
-                return new Decision(Verdict.LEFT_ALONE, replays == Integer.MAX_VALUE
+                return new Decision(Action.LEFT_ALONE, replays == Integer.MAX_VALUE
                         ? "its " + ReplayHeaders.COUNT + " header is not a count"
                         : "replayed " + replays + " times already (--max-replays " + maxReplays + ")");
             }
-            Optional<String> origin = DeadLetterHeaders.text(headers, DeadLetterHeaders.ORIGIN_TOPIC);
+            Optional<String> origin = TextHeaders.read(headers, DeadLetterHeaders.ORIGIN_TOPIC);
             if (origin.isEmpty() || origin.get().isBlank()) {
-                return new Decision(Verdict.LEFT_ALONE, "it has no " + DeadLetterHeaders.ORIGIN_TOPIC + " header");
+                return new Decision(Action.LEFT_ALONE, "it has no " + DeadLetterHeaders.ORIGIN_TOPIC + " header");
             }
             if (origin.get().equals(deadLetterTopic)) {
-                return new Decision(Verdict.LEFT_ALONE, "its origin is the dead-letter topic itself");
+                return new Decision(Action.LEFT_ALONE, "its origin is the dead-letter topic itself");
             }
-            return new Decision(Verdict.REPLAY, "to " + origin.get());
+            return new Decision(Action.REPLAY, "to " + origin.get());
         }
     }
 
@@ -105,16 +105,16 @@ public final class Replay {
         return offsets;
     }
 
-    public enum Verdict { REPLAY, SKIPPED_BY_FILTER, LEFT_ALONE }
+    public enum Action { REPLAY, SKIPPED_BY_FILTER, LEFT_ALONE }
 
     /** @param why for a dead letter left alone, the reason to report */
-    public record Decision(Verdict verdict, String why) {
+    public record Decision(Action action, String why) {
     }
 
     public record StageReason(String stage, String reason) {
         static StageReason of(Headers headers) {
-            return new StageReason(DeadLetterHeaders.text(headers, DeadLetterHeaders.STAGE).orElse("-"),
-                    DeadLetterHeaders.text(headers, DeadLetterHeaders.REASON).orElse("-"));
+            return new StageReason(TextHeaders.read(headers, DeadLetterHeaders.STAGE).orElse("-"),
+                    TextHeaders.read(headers, DeadLetterHeaders.REASON).orElse("-"));
         }
     }
 
@@ -177,7 +177,7 @@ public final class Replay {
     /**
      * Reads up to the end offsets as they are now, sends back what the options select, commits after each batch.
      *
-     * @throws Refused when the dead-letter topic does not exist or {@code fromOffsets} names a partition it lacks
+     * @throws CannotStart when the dead-letter topic does not exist or {@code fromOffsets} names a partition it lacks
      * @throws Failed  when a replayed record could not be written (its batch is not committed), or reading stalls
      */
     public Summary run(Listener listener) {
@@ -255,13 +255,13 @@ public final class Replay {
     private List<TopicPartition> partitions(String topic) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic);
         if (infos == null || infos.isEmpty()) {
-            throw new Refused("The dead-letter topic '" + topic + "' does not exist (setting dlq.topic)");
+            throw new CannotStart("The dead-letter topic '" + topic + "' does not exist (setting dlq.topic)");
         }
         List<TopicPartition> partitions = infos.stream().map(info -> new TopicPartition(topic, info.partition()))
                 .sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
         for (int partition : options.fromOffsets().keySet()) {
             if (partition >= partitions.size()) {
-                throw new Refused("--from-offsets: the dead-letter topic '" + topic + "' has no partition " + partition
+                throw new CannotStart("--from-offsets: the dead-letter topic '" + topic + "' has no partition " + partition
                         + " (it has " + partitions.size() + ", 0 to " + (partitions.size() - 1) + ")");
             }
         }
@@ -270,15 +270,15 @@ public final class Replay {
 
     private void handle(ConsumerRecord<byte[], byte[]> record, List<Future<RecordMetadata>> sent, Listener listener) {
         Decision decision = options.decide(record.headers(), Instant.ofEpochMilli(record.timestamp()));
-        if (decision.verdict() == Verdict.SKIPPED_BY_FILTER) {
+        if (decision.action() == Action.SKIPPED_BY_FILTER) {
             skippedByFilter++;
             return;
         }
-        String origin = DeadLetterHeaders.text(record.headers(), DeadLetterHeaders.ORIGIN_TOPIC).orElse("");
-        if (decision.verdict() == Verdict.REPLAY && !exists(origin)) {
-            decision = new Decision(Verdict.LEFT_ALONE, "its origin topic '" + origin + "' does not exist");
+        String origin = TextHeaders.read(record.headers(), DeadLetterHeaders.ORIGIN_TOPIC).orElse("");
+        if (decision.action() == Action.REPLAY && !exists(origin)) {
+            decision = new Decision(Action.LEFT_ALONE, "its origin topic '" + origin + "' does not exist");
         }
-        if (decision.verdict() == Verdict.LEFT_ALONE) {
+        if (decision.action() == Action.LEFT_ALONE) {
             leftAlone++;
             listener.leftAlone(record, decision.why());
             return;
@@ -319,8 +319,8 @@ public final class Replay {
     }
 
     /** The replay cannot start as asked: a setting or a flag does not fit the topic. */
-    public static final class Refused extends RuntimeException {
-        Refused(String message) {
+    public static final class CannotStart extends RuntimeException {
+        CannotStart(String message) {
             super(message);
         }
     }

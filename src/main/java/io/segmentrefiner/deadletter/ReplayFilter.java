@@ -101,15 +101,15 @@ public record ReplayFilter(Optional<Reason.Stage> stage, Set<Reason> reasons, Se
 
     /** Whether the dead letter with these headers and this record timestamp is one to replay. */
     public boolean matches(Headers headers, Instant timestamp) {
-        if (stage.isPresent() && !stage.equals(DeadLetterHeaders.text(headers, DeadLetterHeaders.STAGE).flatMap(Reason.Stage::parse))) {
+        if (stage.isPresent() && !stage.equals(TextHeaders.read(headers, DeadLetterHeaders.STAGE).flatMap(Reason.Stage::parse))) {
             return false;
         }
         // A reason this version does not know (written by another tool) matches no --reason.
-        if (!reasons.isEmpty() && !DeadLetterHeaders.text(headers, DeadLetterHeaders.REASON).flatMap(Reason::parse).filter(reasons::contains).isPresent()) {
+        if (!reasons.isEmpty() && !TextHeaders.read(headers, DeadLetterHeaders.REASON).flatMap(Reason::parse).filter(reasons::contains).isPresent()) {
             return false;
         }
         if (!statuses.isEmpty()) {
-            Optional<String> status = DeadLetterHeaders.text(headers, DeadLetterHeaders.HTTP_STATUS).map(String::trim);
+            Optional<String> status = TextHeaders.read(headers, DeadLetterHeaders.HTTP_STATUS).map(String::trim);
             if (status.isEmpty() || statuses.stream().noneMatch(pattern -> statusMatches(pattern, status.get()))) {
                 return false;
             }

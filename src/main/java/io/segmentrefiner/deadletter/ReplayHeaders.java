@@ -4,7 +4,6 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -31,7 +30,7 @@ public final class ReplayHeaders {
      * too many, since a record that cannot be counted could loop forever.
      */
     public static int replays(Headers headers) {
-        Optional<String> count = DeadLetterHeaders.text(headers, COUNT);
+        Optional<String> count = TextHeaders.read(headers, COUNT);
         if (count.isEmpty()) {
             return 0;
         }
@@ -52,7 +51,7 @@ public final class ReplayHeaders {
                 headers.add(header);
             }
         }
-        headers.add(COUNT, Integer.toString(replays + 1).getBytes(StandardCharsets.UTF_8));
+        TextHeaders.write(headers, COUNT, Integer.toString(replays + 1));
         return headers;
     }
 }

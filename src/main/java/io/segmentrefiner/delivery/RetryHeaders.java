@@ -1,15 +1,15 @@
 package io.segmentrefiner.delivery;
 
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.deadletter.DeadLetter;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 
-import static io.segmentrefiner.deadletter.DeadLetterHeaders.text;
+
 
 /**
  * The headers of the retry topic's records. The retry topic is the durable line of every contact that waits: a
@@ -72,15 +72,15 @@ final class RetryHeaders {
     /** The record's retry headers; empty when they cannot be read (not written by this service, or damaged). */
     static Optional<Entry> read(Headers headers, DeadLetter.Origin here) {
         try {
-            Kind kind = text(headers, KIND).map(value -> Kind.valueOf(value.toUpperCase(java.util.Locale.ROOT))).orElse(Kind.RETRY);
-            Optional<String> topic = text(headers, ORIGIN_TOPIC);
+            Kind kind = TextHeaders.read(headers, KIND).map(value -> Kind.valueOf(value.toUpperCase(java.util.Locale.ROOT))).orElse(Kind.RETRY);
+            Optional<String> topic = TextHeaders.read(headers, ORIGIN_TOPIC);
             DeadLetter.Origin origin = topic.isEmpty() ? here : new DeadLetter.Origin(topic.get(),
-                    text(headers, ORIGIN_PARTITION).map(Integer::parseInt).orElse(-1), text(headers, ORIGIN_OFFSET).map(Long::parseLong).orElse(-1L));
-            History history = new History(text(headers, ATTEMPTS).map(Integer::parseInt).orElse(0),
-                    text(headers, FIRST_ATTEMPT).map(Long::parseLong).map(Instant::ofEpochMilli), origin);
-            Instant due = text(headers, DUE).map(Long::parseLong).map(Instant::ofEpochMilli).orElse(Instant.EPOCH);
-            long generation = text(headers, GENERATION).map(Long::parseLong).orElse(-1L);
-            return Optional.of(new Entry(kind, history, due, text(headers, WRITER), generation));
+                    TextHeaders.read(headers, ORIGIN_PARTITION).map(Integer::parseInt).orElse(-1), TextHeaders.read(headers, ORIGIN_OFFSET).map(Long::parseLong).orElse(-1L));
+            History history = new History(TextHeaders.read(headers, ATTEMPTS).map(Integer::parseInt).orElse(0),
+                    TextHeaders.read(headers, FIRST_ATTEMPT).map(Long::parseLong).map(Instant::ofEpochMilli), origin);
+            Instant due = TextHeaders.read(headers, DUE).map(Long::parseLong).map(Instant::ofEpochMilli).orElse(Instant.EPOCH);
+            long generation = TextHeaders.read(headers, GENERATION).map(Long::parseLong).orElse(-1L);
+            return Optional.of(new Entry(kind, history, due, TextHeaders.read(headers, WRITER), generation));
         } catch (IllegalArgumentException | java.time.DateTimeException unreadable) {
             return Optional.empty();
         }
@@ -89,10 +89,10 @@ final class RetryHeaders {
     /** The headers of a retry: the request's own headers, when it is due, what was tried, and its origin. */
     static Headers retry(Headers own, Instant due, History history, int lastStatus, String writer) {
         Headers headers = withKind(own, Kind.RETRY, history.origin(), writer);
-        put(headers, DUE, Long.toString(due.toEpochMilli()));
-        put(headers, ATTEMPTS, Integer.toString(history.attempts()));
-        history.firstAttempt().ifPresent(first -> put(headers, FIRST_ATTEMPT, Long.toString(first.toEpochMilli())));
-        put(headers, LAST_STATUS, Integer.toString(lastStatus));
+        TextHeaders.write(headers, DUE, Long.toString(due.toEpochMilli()));
+        TextHeaders.write(headers, ATTEMPTS, Integer.toString(history.attempts()));
+        history.firstAttempt().ifPresent(first -> TextHeaders.write(headers, FIRST_ATTEMPT, Long.toString(first.toEpochMilli())));
+        TextHeaders.write(headers, LAST_STATUS, Integer.toString(lastStatus));
         return headers;
     }
 
@@ -109,19 +109,19 @@ final class RetryHeaders {
     /** The headers of the record with which a reader begins (and goes on with) its ownership of a partition. */
     static Headers owner(String writer, long generation) {
         Headers headers = new RecordHeaders();
-        put(headers, KIND, Kind.OWNER.header());
-        put(headers, WRITER, writer);
-        put(headers, GENERATION, Long.toString(generation));
+        TextHeaders.write(headers, KIND, Kind.OWNER.header());
+        TextHeaders.write(headers, WRITER, writer);
+        TextHeaders.write(headers, GENERATION, Long.toString(generation));
         return headers;
     }
 
     private static Headers withKind(Headers own, Kind kind, DeadLetter.Origin origin, String writer) {
         Headers headers = withoutRetryHeaders(own);
-        put(headers, KIND, kind.header());
-        put(headers, WRITER, writer);
-        put(headers, ORIGIN_TOPIC, origin.topic());
-        put(headers, ORIGIN_PARTITION, Integer.toString(origin.partition()));
-        put(headers, ORIGIN_OFFSET, Long.toString(origin.offset()));
+        TextHeaders.write(headers, KIND, kind.header());
+        TextHeaders.write(headers, WRITER, writer);
+        TextHeaders.write(headers, ORIGIN_TOPIC, origin.topic());
+        TextHeaders.write(headers, ORIGIN_PARTITION, Integer.toString(origin.partition()));
+        TextHeaders.write(headers, ORIGIN_OFFSET, Long.toString(origin.offset()));
         return headers;
     }
 
@@ -136,7 +136,4 @@ final class RetryHeaders {
         return headers;
     }
 
-    private static void put(Headers headers, String name, String value) {
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-    }
 }

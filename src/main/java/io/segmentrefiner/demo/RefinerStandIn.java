@@ -1,15 +1,13 @@
 package io.segmentrefiner.demo;
 
+import io.segmentrefiner.http.JettyServer;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.util.List;
 import java.util.Set;
@@ -27,21 +25,12 @@ public final class RefinerStandIn implements AutoCloseable {
     public record Received(String method, String path, String idempotencyKey, String body, int status) {
     }
 
-    private final Server server;
-    private final ServerConnector connector;
+    private final JettyServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Set<String> failedOnce = ConcurrentHashMap.newKeySet();
 
     private RefinerStandIn() throws Exception {
-        QueuedThreadPool threads = new QueuedThreadPool(16, 2);
-        threads.setName("refiner-stand-in");
-        threads.setDaemon(true);
-        server = new Server(threads);
-        connector = new ServerConnector(server, 1, 1);
-        connector.setHost("127.0.0.1");
-        connector.setPort(0);
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        server = JettyServer.start("refiner-stand-in", "127.0.0.1", 0, 16, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws Exception {
                 String body = Content.Source.asString(request);
@@ -54,7 +43,6 @@ public final class RefinerStandIn implements AutoCloseable {
                 return true;
             }
         });
-        server.start();
     }
 
     public static RefinerStandIn start() throws Exception {
@@ -72,7 +60,7 @@ public final class RefinerStandIn implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + connector.getLocalPort();
+        return "http://127.0.0.1:" + server.port();
     }
 
     public List<Received> received() {
@@ -81,6 +69,6 @@ public final class RefinerStandIn implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        server.close();
     }
 }

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +36,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.server = server;
     }
 
+    /** A broker on two free ports of loopback, for a run that nobody else connects to (the demo). */
+    public static EmbeddedKafkaBroker startOnFreePorts(Path dataDir) {
+        try {
+            return start(freePort(), freePort(), dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("No free port on loopback for the embedded broker", e);
+        }
+    }
+
     public static EmbeddedKafkaBroker start(int port, int controllerPort, Path dataDir) {
         try {
             Files.createDirectories(dataDir);
@@ -48,6 +59,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return new EmbeddedKafkaBroker(port, dataDir, server);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare the embedded broker's folder " + dataDir, e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
         }
     }
 

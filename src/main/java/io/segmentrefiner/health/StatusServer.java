@@ -1,5 +1,6 @@
 package io.segmentrefiner.health;
 
+import io.segmentrefiner.http.JettyServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -9,10 +10,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.util.List;
 
@@ -24,31 +22,19 @@ public final class StatusServer implements AutoCloseable {
 
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-    private final Server server;
-    private final ServerConnector connector;
+    private final JettyServer server;
 
-    private StatusServer(Server server, ServerConnector connector) {
+    private StatusServer(JettyServer server) {
         this.server = server;
-        this.connector = connector;
     }
 
     /** Starts listening on {@code host:port} (port 0: any free port). */
     public static StatusServer start(String host, int port, Health health, PrometheusMeterRegistry metrics) throws Exception {
-        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
-        threads.setName("segment-refiner-http");
-        threads.setDaemon(true);
-        Server server = new Server(threads);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
-        connector.setHost(host);
-        connector.setPort(port);
-        server.addConnector(connector);
-        server.setHandler(new Routes(health, metrics));
-        server.start();
-        return new StatusServer(server, connector);
+        return new StatusServer(JettyServer.start("segment-refiner-http", host, port, 8, new Routes(health, metrics)));
     }
 
     public int port() {
-        return connector.getLocalPort();
+        return server.port();
     }
 
     private static final class Routes extends Handler.Abstract.NonBlocking {
@@ -92,6 +78,6 @@ public final class StatusServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        server.close();
     }
 }

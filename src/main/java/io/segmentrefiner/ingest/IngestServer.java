@@ -2,6 +2,7 @@ package io.segmentrefiner.ingest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segmentrefiner.http.JettyServer;
 import io.segmentrefiner.refiner.Contact;
 import io.segmentrefiner.segment.SegmentEvent;
 import io.segmentrefiner.segment.SegmentMessagePreparer;
@@ -17,10 +18,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,13 +47,11 @@ public final class IngestServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestServer.class);
     private static final Duration ACKNOWLEDGEMENT_WAIT = Duration.ofSeconds(15);
 
-    private final Server server;
-    private final ServerConnector connector;
+    private final JettyServer server;
     private final KafkaProducer<String, byte[]> producer;
 
-    private IngestServer(Server server, ServerConnector connector, KafkaProducer<String, byte[]> producer) {
+    private IngestServer(JettyServer server, KafkaProducer<String, byte[]> producer) {
         this.server = server;
-        this.connector = connector;
         this.producer = producer;
     }
 
@@ -71,20 +67,14 @@ public final class IngestServer implements AutoCloseable {
         settings.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         settings.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
-        QueuedThreadPool threads = new QueuedThreadPool(64, 4);
-        threads.setName("segment-refiner-ingest");
-        Server server = new Server(threads);
-        ServerConnector connector = new ServerConnector(server);
-        connector.setHost(host);
-        connector.setPort(port);
-        server.addConnector(connector);
-        server.setHandler(new TrackingApi(new TrackingRequest(new ObjectMapper(), writeKeys), producer, topic));
-        server.start();
-        return new IngestServer(server, connector, producer);
+        // Each call waits for the broker's acknowledgements: 64 calls can wait at once.
+        JettyServer server = JettyServer.start("segment-refiner-ingest", host, port, 64,
+                new TrackingApi(new TrackingRequest(new ObjectMapper(), writeKeys), producer, topic));
+        return new IngestServer(server, producer);
     }
 
     public int port() {
-        return connector.getLocalPort();
+        return server.port();
     }
 
     private static final class TrackingApi extends Handler.Abstract {
@@ -106,13 +96,13 @@ public final class IngestServer implements AutoCloseable {
                 return answer(response, callback, 405, false, "POST only");
             }
             byte[] body = readAtMost(request, TrackingRequest.BATCH_LIMIT + 1);
-            TrackingRequest.Outcome outcome = tracking.handle(Request.getPathInContext(request),
+            TrackingRequest.Answer answer = tracking.handle(Request.getPathInContext(request),
                     Optional.ofNullable(request.getHeaders().get(HttpHeader.AUTHORIZATION)),
                     Optional.ofNullable(request.getHeaders().get(HttpHeader.CONTENT_ENCODING)), body, Instant.now());
-            if (outcome instanceof TrackingRequest.Refused refused) {
-                return answer(response, callback, refused.status(), false, refused.message());
+            if (answer instanceof TrackingRequest.Failure failure) {
+                return answer(response, callback, failure.status(), false, failure.message());
             }
-            List<TrackingRequest.Event> events = ((TrackingRequest.Accepted) outcome).events();
+            List<TrackingRequest.Event> events = ((TrackingRequest.Success) answer).events();
             return write(events) ? answer(response, callback, 200, true, null)
                     : answer(response, callback, 503, false, "The events could not be stored now; retry later");
         }
@@ -158,7 +148,7 @@ public final class IngestServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        server.close();
         producer.close(Duration.ofSeconds(10));
     }
 }

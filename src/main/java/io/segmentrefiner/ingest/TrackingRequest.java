@@ -1,6 +1,5 @@
 package io.segmentrefiner.ingest;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentrefiner.segment.BatchEnvelope;
+import io.segmentrefiner.segment.SegmentEvent;
 import io.segmentrefiner.segment.ServerFields;
 import io.segmentrefiner.segment.Utf8;
 
@@ -44,18 +44,18 @@ public final class TrackingRequest {
     private static final Set<String> BATCH_CALLS = Set.of("batch", "import");
 
     /** The answer to a call, and the events to write before giving it when it is a success. */
-    public sealed interface Outcome {
+    public sealed interface Answer {
     }
 
     /** Every event of the call, ready for the input topic: its JSON, and that JSON written. */
-    public record Accepted(List<Event> events) implements Outcome {
+    public record Success(List<Event> events) implements Answer {
     }
 
     public record Event(ObjectNode json, byte[] bytes) {
     }
 
     /** Refused with Segment's answer: nothing is written. */
-    public record Refused(int status, String message) implements Outcome {
+    public record Failure(int status, String message) implements Answer {
     }
 
     private final ObjectMapper json;
@@ -73,92 +73,85 @@ public final class TrackingRequest {
      * @param authorization   the {@code Authorization} header, when there is one
      * @param contentEncoding the {@code Content-Encoding} header, when there is one
      */
-    public Outcome handle(String path, Optional<String> authorization, Optional<String> contentEncoding, byte[] body, Instant now) {
+    public Answer handle(String path, Optional<String> authorization, Optional<String> contentEncoding, byte[] body, Instant now) {
         // Segment's Java library posts to /v1/import/, with the slash.
         String call = path.startsWith("/v1/") ? path.substring(4).replaceFirst("/$", "") : "";
         boolean batch = BATCH_CALLS.contains(call);
         if (!batch && !SINGLE_CALLS.contains(call)) {
-            return new Refused(404, "No such endpoint: " + path);
+            return new Failure(404, "No such endpoint: " + path);
         }
         int limit = batch ? BATCH_LIMIT : CALL_LIMIT;
         byte[] content;
         try {
             content = contentEncoding.filter(encoding -> encoding.equalsIgnoreCase("gzip")).isPresent() ? gunzip(body, limit) : body;
         } catch (IOException e) {
-            return new Refused(400, "The body is not valid gzip");
+            return new Failure(400, "The body is not valid gzip");
         }
         if (content.length > limit) {
-            return new Refused(413, (batch ? "A batch" : "A call") + " may be " + limit / 1024 + " KB at most");
+            return new Failure(413, (batch ? "A batch" : "A call") + " may be " + limit / 1024 + " KB at most");
         }
         // JSON is UTF-8 (RFC 8259); Jackson alone would read overlong forms and encoded surrogates as characters, and
         // take a body with a NUL in its first two bytes for UTF-16 or UTF-32.
         int malformed = Utf8.firstMalformedByte(content);
         if (malformed >= 0) {
-            return new Refused(400, "Invalid JSON: the body is not UTF-8 (a malformed byte sequence at byte " + malformed + ")");
+            return new Failure(400, "Invalid JSON: the body is not UTF-8 (a malformed byte sequence at byte " + malformed + ")");
         }
         for (int i = 0; i < Math.min(2, content.length); i++) {
             if (content[i] == 0) {
-                return new Refused(400, "Invalid JSON: a NUL byte at byte " + i + " (JSON is UTF-8, not UTF-16 or UTF-32)");
+                return new Failure(400, "Invalid JSON: a NUL byte at byte " + i + " (JSON is UTF-8, not UTF-16 or UTF-32)");
             }
         }
         JsonNode root;
         try {
             root = strict.readTree(content);
         } catch (IOException e) {
-            return new Refused(400, "Invalid JSON");
+            return new Failure(400, "Invalid JSON");
         }
         if (!(root instanceof ObjectNode object)) {
-            return new Refused(400, "Invalid JSON: the body must be a JSON object");
+            return new Failure(400, "Invalid JSON: the body must be a JSON object");
         }
         Optional<String> writeKey = writeKey(authorization).or(() -> text(object.get("writeKey")));
         if (writeKey.isEmpty() || !writeKeys.contains(writeKey.get())) {
-            return new Refused(401, writeKey.isEmpty() ? "No write key" : "Unknown write key");
+            return new Failure(401, writeKey.isEmpty() ? "No write key" : "Unknown write key");
         }
         return batch ? batch(object, now) : single(object, call, now);
     }
 
-    private Outcome single(ObjectNode event, String call, Instant now) {
+    private Answer single(ObjectNode event, String call, Instant now) {
         event.remove("writeKey");
         if (!event.hasNonNull("type")) {
             event.put("type", call);
         }
         complete(event, Optional.empty(), now);
-        return new Accepted(List.of(new Event(event, bytes(event))));
+        return new Success(List.of(new Event(event, SegmentEvent.bytes(json, event))));
     }
 
-    private Outcome batch(ObjectNode envelope, Instant now) {
+    private Answer batch(ObjectNode envelope, Instant now) {
         JsonNode elements = envelope.get("batch");
         if (!(elements instanceof ArrayNode array)) {
-            return new Refused(400, "A batch needs a \"batch\" array");
+            return new Failure(400, "A batch needs a \"batch\" array");
         }
         Optional<String> sentAt = text(envelope.get("sentAt"));
         List<Event> events = new ArrayList<>();
         for (int i = 0; i < array.size(); i++) {
             if (!(array.get(i) instanceof ObjectNode element)) {
-                return new Refused(400, "Batch element " + i + " is not a JSON object");
+                return new Failure(400, "Batch element " + i + " is not a JSON object");
             }
             if (text(element.get("type")).isEmpty()) {
-                return new Refused(400, "Batch element " + i + " has no type");
+                return new Failure(400, "Batch element " + i + " has no type");
             }
             ObjectNode event = BatchEnvelope.standalone(element, envelope);
             event.remove("writeKey");
             complete(event, sentAt, now);
-            byte[] bytes = bytes(event);
+            byte[] bytes = SegmentEvent.bytes(json, event);
             if (bytes.length > CALL_LIMIT) {
-                return new Refused(413, "Batch element " + i + " is over 32 KB");
+                return new Failure(413, "Batch element " + i + " is over 32 KB");
             }
             events.add(new Event(event, bytes));
         }
-        return new Accepted(events);
+        return new Success(events);
     }
 
-    private byte[] bytes(ObjectNode event) {
-        try {
-            return json.writeValueAsBytes(event);
-        } catch (IOException e) {
-            throw new IllegalStateException("a JSON tree that Jackson just read cannot be written back", e);
-        }
-    }
 
     /** Fills in what Segment's servers fill in. */
     private static void complete(ObjectNode event, Optional<String> batchSentAt, Instant receivedAt) {

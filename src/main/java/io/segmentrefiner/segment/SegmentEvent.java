@@ -1,7 +1,9 @@
 package io.segmentrefiner.segment;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
@@ -17,6 +19,15 @@ public record SegmentEvent(ObjectNode json, byte[] source) implements IncomingEv
     private static final Map<String, JsonPointer> POINTERS = new ConcurrentHashMap<>();
     private static final Instant EARLIEST_MILLISECOND = Instant.ofEpochMilli(Long.MIN_VALUE);
     private static final Instant LATEST_MILLISECOND = Instant.ofEpochMilli(Long.MAX_VALUE);
+
+    /** The JSON a tree of Segment JSON is sent as: the bytes of a tree that Jackson read or built moments ago. */
+    public static byte[] bytes(ObjectMapper json, JsonNode tree) {
+        try {
+            return json.writeValueAsBytes(tree);
+        } catch (JacksonException e) {
+            throw new IllegalStateException("a JSON tree that Jackson just read cannot be written back", e);
+        }
+    }
 
     public Optional<String> messageId() {
         return text(json.get("messageId"));

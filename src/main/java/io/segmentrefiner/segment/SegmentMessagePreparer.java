@@ -1,6 +1,5 @@
 package io.segmentrefiner.segment;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -22,7 +21,7 @@ import java.util.function.Supplier;
 public final class SegmentMessagePreparer {
 
     /** What one event of a line, or the line itself, became. */
-    public sealed interface Prepared permits Ready, Refused {
+    public sealed interface Prepared permits Ready, Unsendable {
     }
 
     /** An event to send: its partition key and its JSON. */
@@ -30,7 +29,7 @@ public final class SegmentMessagePreparer {
     }
 
     /** A line, or an element of a batch, that is not a JSON object, and why. */
-    public record Refused(String problem) implements Prepared {
+    public record Unsendable(String problem) implements Prepared {
     }
 
     private final ObjectMapper json;
@@ -58,7 +57,7 @@ public final class SegmentMessagePreparer {
         List<Prepared> prepared = new ArrayList<>();
         for (IncomingEvent incoming : reader.read(line)) {
             if (incoming instanceof UnreadableEvent unreadable) {
-                prepared.add(new Refused(unreadable.problem()));
+                prepared.add(new Unsendable(unreadable.problem()));
             } else if (incoming instanceof SegmentEvent event) {
                 prepared.add(ready(event));
             }
@@ -90,14 +89,7 @@ public final class SegmentMessagePreparer {
         if (lacksReceivedAt) {
             ServerFields.setReceivedAt(filled, clock.instant());
         }
-        return new SegmentEvent(filled, bytes(filled));
+        return new SegmentEvent(filled, SegmentEvent.bytes(json, filled));
     }
 
-    private byte[] bytes(ObjectNode event) {
-        try {
-            return json.writeValueAsBytes(event);
-        } catch (JacksonException e) {
-            throw new IllegalStateException("a JSON tree that Jackson just read cannot be written back", e);
-        }
-    }
 }

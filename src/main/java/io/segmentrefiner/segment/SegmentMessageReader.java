@@ -73,21 +73,14 @@ public final class SegmentMessageReader {
         List<IncomingEvent> events = new ArrayList<>();
         for (JsonNode element : envelope.get("batch")) {
             if (!(element instanceof ObjectNode event)) {
-                events.add(new UnreadableEvent(bytes(element), "a batch element that is a JSON "
+                events.add(new UnreadableEvent(SegmentEvent.bytes(json, element), "a batch element that is a JSON "
                         + element.getNodeType().name().toLowerCase() + ", not an object"));
                 continue;
             }
             ObjectNode standalone = BatchEnvelope.standalone(event, envelope);
-            events.add(new SegmentEvent(standalone, bytes(standalone)));
+            events.add(new SegmentEvent(standalone, SegmentEvent.bytes(json, standalone)));
         }
         return events;
     }
 
-    private byte[] bytes(JsonNode node) {
-        try {
-            return json.writeValueAsBytes(node);
-        } catch (JacksonException e) {
-            throw new IllegalStateException("a JSON tree that Jackson just read cannot be written back", e);
-        }
-    }
 }

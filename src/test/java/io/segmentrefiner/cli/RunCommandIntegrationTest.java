@@ -1,5 +1,6 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.harness.Await;
@@ -104,7 +105,7 @@ class RunCommandIntegrationTest {
         assertThat(decoded.getBody()).isEqualTo("{\"id\":\"u-1\",\"event\":\"Survey Shown\"}");
         ConsumerRecord<byte[], byte[]> deadLetter = TopicReader.read(bootstrap, "refiner.dlq", 1, TIMEOUT,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer()).get(0);
-        assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.REASON)).contains("MISSING_IDENTITY");
+        assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.REASON)).contains("MISSING_IDENTITY");
 
         int exit = app.stop(Duration.ofSeconds(45));
         assertThat(exit).as("ended by SIGTERM after a clean close, not killed").isEqualTo(143);

@@ -66,7 +66,7 @@ class DeadLetteringExceptionHandlersTest {
     }
 
     private static String header(Headers headers, String name) {
-        return DeadLetterHeaders.text(headers, name).orElse(null);
+        return TextHeaders.read(headers, name).orElse(null);
     }
 
     @Test

@@ -173,13 +173,13 @@ class ReplayFilterTest {
         Headers garbled = translateDeadLetter("MISSING_IDENTITY");
         garbled.add(ReplayHeaders.COUNT, bytes("three"));
 
-        assertThat(options.decide(fresh, WRITTEN).verdict()).isEqualTo(Replay.Verdict.REPLAY);
-        assertThat(options.decide(twice, WRITTEN).verdict()).isEqualTo(Replay.Verdict.REPLAY);
+        assertThat(options.decide(fresh, WRITTEN).action()).isEqualTo(Replay.Action.REPLAY);
+        assertThat(options.decide(twice, WRITTEN).action()).isEqualTo(Replay.Action.REPLAY);
         assertThat(options.decide(thrice, WRITTEN))
-                .isEqualTo(new Replay.Decision(Replay.Verdict.LEFT_ALONE, "replayed 3 times already (--max-replays 3)"));
-        assertThat(options.decide(garbled, WRITTEN).verdict()).as("a count that cannot be read must not loop").isEqualTo(Replay.Verdict.LEFT_ALONE);
-        assertThat(new Replay.Options("refiner.dlq", ReplayFilter.EVERYTHING, 4, Map.of(), false).decide(thrice, WRITTEN).verdict())
-                .isEqualTo(Replay.Verdict.REPLAY);
+                .isEqualTo(new Replay.Decision(Replay.Action.LEFT_ALONE, "replayed 3 times already (--max-replays 3)"));
+        assertThat(options.decide(garbled, WRITTEN).action()).as("a count that cannot be read must not loop").isEqualTo(Replay.Action.LEFT_ALONE);
+        assertThat(new Replay.Options("refiner.dlq", ReplayFilter.EVERYTHING, 4, Map.of(), false).decide(thrice, WRITTEN).action())
+                .isEqualTo(Replay.Action.REPLAY);
         assertThatThrownBy(() -> new Replay.Options("refiner.dlq", ReplayFilter.EVERYTHING, 0, Map.of(), false))
                 .hasMessageStartingWith("--max-replays:");
     }
@@ -195,11 +195,11 @@ class ReplayFilterTest {
         loop.remove(DeadLetterHeaders.ORIGIN_TOPIC);
         loop.add(DeadLetterHeaders.ORIGIN_TOPIC, bytes("refiner.dlq"));
 
-        assertThat(deliverOnly.decide(replayedTranslate, WRITTEN).verdict()).isEqualTo(Replay.Verdict.SKIPPED_BY_FILTER);
-        assertThat(deliverOnly.decide(noOrigin, WRITTEN).verdict()).isEqualTo(Replay.Verdict.LEFT_ALONE);
-        assertThat(deliverOnly.decide(loop, WRITTEN).verdict()).isEqualTo(Replay.Verdict.LEFT_ALONE);
+        assertThat(deliverOnly.decide(replayedTranslate, WRITTEN).action()).isEqualTo(Replay.Action.SKIPPED_BY_FILTER);
+        assertThat(deliverOnly.decide(noOrigin, WRITTEN).action()).isEqualTo(Replay.Action.LEFT_ALONE);
+        assertThat(deliverOnly.decide(loop, WRITTEN).action()).isEqualTo(Replay.Action.LEFT_ALONE);
         assertThat(deliverOnly.decide(deliverDeadLetter("HTTP_4XX", 400), WRITTEN))
-                .isEqualTo(new Replay.Decision(Replay.Verdict.REPLAY, "to refiner.requests"));
+                .isEqualTo(new Replay.Decision(Replay.Action.REPLAY, "to refiner.requests"));
     }
 
     @Test

@@ -179,7 +179,7 @@ class ReplayIntegrationTest {
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        return DeadLetterHeaders.text(record.headers(), name).orElse(null);
+        return TextHeaders.read(record.headers(), name).orElse(null);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.segmentrefiner.delivery;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.deadletter.DeadLetter;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
@@ -587,7 +588,7 @@ class ContactSchedulerTest {
     }
 
     private static String header(Write write, String name) {
-        return DeadLetterHeaders.text(write.record().headers(), name).orElse(null);
+        return TextHeaders.read(write.record().headers(), name).orElse(null);
     }
 
     private static String describe(Write write) {
@@ -595,7 +596,7 @@ class ContactSchedulerTest {
         if (write instanceof Write.DeadLettered deadLettered) {
             return "dead letter " + offset + " " + deadLettered.reason();
         }
-        String kind = DeadLetterHeaders.text(write.record().headers(), RetryHeaders.KIND).orElseThrow();
+        String kind = TextHeaders.read(write.record().headers(), RetryHeaders.KIND).orElseThrow();
         return kind + " " + offset;
     }
 

@@ -1,6 +1,7 @@
 package io.segmentrefiner.delivery;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
@@ -250,9 +251,9 @@ class DeliveryEngineTest {
         org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> deadLetter = Await.until("its dead letter", WAIT, () ->
                 producer.history().stream().filter(record -> record.topic().equals(DEAD_LETTERS)).findFirst().orElse(null));
 
-        assertThat(io.segmentrefiner.deadletter.DeadLetterHeaders.text(deadLetter.headers(), io.segmentrefiner.deadletter.DeadLetterHeaders.REASON))
+        assertThat(io.segmentrefiner.deadletter.TextHeaders.read(deadLetter.headers(), io.segmentrefiner.deadletter.DeadLetterHeaders.REASON))
                 .contains("UNREADABLE_REQUEST");
-        assertThat(io.segmentrefiner.deadletter.DeadLetterHeaders.text(deadLetter.headers(), io.segmentrefiner.deadletter.DeadLetterHeaders.ORIGIN_TOPIC))
+        assertThat(io.segmentrefiner.deadletter.TextHeaders.read(deadLetter.headers(), io.segmentrefiner.deadletter.DeadLetterHeaders.ORIGIN_TOPIC))
                 .contains(RETRIES);
         assertThat(engine.health()).isEqualTo(DeliveryHealth.RUNNING);
     }

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.app.GroupIds;
@@ -127,7 +128,7 @@ class DeliveryIntegrationTest {
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        return DeadLetterHeaders.text(record.headers(), name).orElse(null);
+        return TextHeaders.read(record.headers(), name).orElse(null);
     }
 
     /** Each retry partition committed past its last record of a line: only owner records may follow. */
@@ -135,7 +136,7 @@ class DeliveryIntegrationTest {
         Map<Integer, Long> lastOfALine = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : TopicReader.read(broker.bootstrapServers(), config.topics().retries(), 13, TIMEOUT,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            if (!DeadLetterHeaders.text(record.headers(), "refiner.retry.kind").orElse("").equals("owner")) {
+            if (!TextHeaders.read(record.headers(), "refiner.retry.kind").orElse("").equals("owner")) {
                 lastOfALine.merge(record.partition(), record.offset(), Math::max);
             }
         }
@@ -233,7 +234,7 @@ class DeliveryIntegrationTest {
         // Ten records of lines, and at least an owner record on each of the three partitions.
         List<String> kinds = TopicReader.read(broker.bootstrapServers(), config.topics().retries(), 13, TIMEOUT,
                         new ByteArrayDeserializer(), new ByteArrayDeserializer()).stream()
-                .map(r -> DeadLetterHeaders.text(r.headers(), "refiner.retry.kind").orElse("")).filter(kind -> !kind.equals("owner")).toList();
+                .map(r -> TextHeaders.read(r.headers(), "refiner.retry.kind").orElse("")).filter(kind -> !kind.equals("owner")).toList();
         assertThat(kinds).as("a retry record for each, and the record that says its line ended")
                 .containsOnly("retry", "resolved").hasSize(10);
         assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().deadLetters()))

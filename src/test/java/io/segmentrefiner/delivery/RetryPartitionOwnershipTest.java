@@ -1,7 +1,7 @@
 package io.segmentrefiner.delivery;
 
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.deadletter.DeadLetter;
-import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -48,7 +48,7 @@ class RetryPartitionOwnershipTest {
         assertThat(afterReset.outranked()).isTrue();
 
         assertThat(afterReset.generation()).isEqualTo(41);
-        assertThat(DeadLetterHeaders.text(afterReset.ownerRecord(0), RetryHeaders.GENERATION)).contains("41");
+        assertThat(TextHeaders.read(afterReset.ownerRecord(0), RetryHeaders.GENERATION)).contains("41");
         assertThat(afterReset.counts(record(afterReset.writer()))).isTrue();
     }
 

@@ -37,10 +37,10 @@ class BatchEnvelopeBothWaysTest {
         ObjectMapper json = new ObjectMapper();
         List<ObjectNode> fromTheTopic = new SegmentMessageReader(json).read(ENVELOPE.getBytes(StandardCharsets.UTF_8)).stream()
                 .map(event -> ((SegmentEvent) event).json()).toList();
-        TrackingRequest.Outcome outcome = new TrackingRequest(json, Set.of("wk_web")).handle("/v1/batch",
+        TrackingRequest.Answer outcome = new TrackingRequest(json, Set.of("wk_web")).handle("/v1/batch",
                 Optional.of("Basic " + Base64.getEncoder().encodeToString("wk_web:".getBytes(StandardCharsets.UTF_8))),
                 Optional.empty(), ENVELOPE.getBytes(StandardCharsets.UTF_8), Instant.parse("2026-12-02T07:00:00Z"));
-        List<ObjectNode> fromTheApi = ((TrackingRequest.Accepted) outcome).events().stream().map(TrackingRequest.Event::json).toList();
+        List<ObjectNode> fromTheApi = ((TrackingRequest.Success) outcome).events().stream().map(TrackingRequest.Event::json).toList();
 
         assertThat(fromTheApi).hasSameSizeAs(fromTheTopic).hasSize(5);
         for (int i = 0; i < fromTheTopic.size(); i++) {

@@ -2,9 +2,9 @@ package io.segmentrefiner.ingest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.segmentrefiner.ingest.TrackingRequest.Accepted;
-import io.segmentrefiner.ingest.TrackingRequest.Outcome;
-import io.segmentrefiner.ingest.TrackingRequest.Refused;
+import io.segmentrefiner.ingest.TrackingRequest.Success;
+import io.segmentrefiner.ingest.TrackingRequest.Answer;
+import io.segmentrefiner.ingest.TrackingRequest.Failure;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -34,19 +34,19 @@ class TrackingRequestTest {
         return "Basic " + Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
     }
 
-    private Outcome post(String path, Optional<String> authorization, String body) {
+    private Answer post(String path, Optional<String> authorization, String body) {
         return tracking.handle(path, authorization, Optional.empty(), body.getBytes(StandardCharsets.UTF_8), NOW);
     }
 
-    private static List<ObjectNode> accepted(Outcome outcome) {
-        assertThat(outcome).isInstanceOf(Accepted.class);
-        return ((Accepted) outcome).events().stream().map(TrackingRequest.Event::json).toList();
+    private static List<ObjectNode> accepted(Answer outcome) {
+        assertThat(outcome).isInstanceOf(Success.class);
+        return ((Success) outcome).events().stream().map(TrackingRequest.Event::json).toList();
     }
 
-    private static Refused refused(Outcome outcome, int status) {
-        assertThat(outcome).isInstanceOf(Refused.class);
-        assertThat(((Refused) outcome).status()).isEqualTo(status);
-        return (Refused) outcome;
+    private static Failure refused(Answer outcome, int status) {
+        assertThat(outcome).isInstanceOf(Failure.class);
+        assertThat(((Failure) outcome).status()).isEqualTo(status);
+        return (Failure) outcome;
     }
 
     @ParameterizedTest
@@ -91,9 +91,9 @@ class TrackingRequestTest {
                 + "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"", bad, "\"}]}");
         String expected = "Invalid JSON: the body is not UTF-8 (a malformed byte sequence at byte %d)";
 
-        Refused plain = refused(tracking.handle("/v1/track", BASIC, Optional.empty(), call, NOW), 400);
-        Refused zipped = refused(tracking.handle("/v1/track", BASIC, Optional.of("gzip"), gzip(call), NOW), 400);
-        Refused inABatch = refused(tracking.handle("/v1/batch", BASIC, Optional.empty(), batch, NOW), 400);
+        Failure plain = refused(tracking.handle("/v1/track", BASIC, Optional.empty(), call, NOW), 400);
+        Failure zipped = refused(tracking.handle("/v1/track", BASIC, Optional.of("gzip"), gzip(call), NOW), 400);
+        Failure inABatch = refused(tracking.handle("/v1/batch", BASIC, Optional.empty(), batch, NOW), 400);
 
         int at = "{\"userId\":\"u\",\"event\":\"".length();
         assertThat(plain.message()).isEqualTo(expected.formatted(at));
@@ -106,7 +106,7 @@ class TrackingRequestTest {
         String track = "{\"userId\":\"u\",\"event\":\"E\"}";
 
         for (Charset charset : List.of(StandardCharsets.UTF_16BE, StandardCharsets.UTF_16LE, Charset.forName("UTF-32BE"), Charset.forName("UTF-32LE"))) {
-            Refused refused = refused(tracking.handle("/v1/track", BASIC, Optional.empty(), track.getBytes(charset), NOW), 400);
+            Failure refused = refused(tracking.handle("/v1/track", BASIC, Optional.empty(), track.getBytes(charset), NOW), 400);
             assertThat(refused.message()).as(charset.name()).startsWith("Invalid JSON: a NUL byte at byte ")
                     .endsWith("(JSON is UTF-8, not UTF-16 or UTF-32)");
         }
@@ -127,7 +127,7 @@ class TrackingRequestTest {
 
     @Test
     void aBatchElementWithoutTypeRefusesTheWholeBatch() {
-        Refused refused = refused(post("/v1/batch", BASIC,
+        Failure refused = refused(post("/v1/batch", BASIC,
                 "{\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\"},{\"userId\":\"u\",\"event\":\"F\"}]}"), 400);
 
         assertThat(refused.message()).contains("element 1").contains("no type");

@@ -18,8 +18,12 @@ import static io.segmentrefiner.refiner.MappingAssertions.JSON;
 import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * The translator as a composition: the reader, the filter and the mapper of each call type in one pass, batches in
+ * order, the settings reaching the mappers. The rules themselves and their order are {@link RefinerFilterTest}'s and
+ * the mapper tests'.
+ */
 class EventTranslatorTest {
-
 
     private final EventTranslator defaults = new EventTranslator(new ObjectMapper(), MappingSettings.DEFAULTS);
 
@@ -93,15 +97,6 @@ class EventTranslatorTest {
     }
 
     @Test
-    void typeIsCaseInsensitiveEndToEnd() {
-        Translated translated = only(translated(defaults.translate(bytes("""
-                {"type": "Track", "userId": "u-1", "event": "Signed Up"}
-                """))));
-
-        assertThat(translated.type()).isEqualTo(CallType.TRACK);
-    }
-
-    @Test
     void userRenamesApplyToIdentifyAndAccountRenamesToGroup() {
         EventTranslator translator = new EventTranslator(new ObjectMapper(), new MappingSettings(
                 PageEventNaming.PAGEVIEW, AttributeRenames.parse("plan:user_plan"), AttributeRenames.parse("plan:account_plan")));
@@ -122,7 +117,7 @@ class EventTranslatorTest {
                 """);
     }
 
-    // --- every reason code, end to end ---
+    // --- what the reader, the filter and the mappers decide, in one pass ---
 
     @Test
     void valueThatIsNotJsonIsRejectedAsInvalidJsonWithTheOriginalBytes() {
@@ -131,120 +126,6 @@ class EventTranslatorTest {
         Rejected rejected = onlyRejected(defaults.translate(value), Reason.INVALID_JSON);
 
         assertThat(rejected.source()).isEqualTo(value);
-    }
-
-    @Test
-    void jsonArrayValueIsRejectedAsInvalidJson() {
-        onlyRejected(defaults.translate(bytes("""
-                [{"type": "track", "userId": "u-1", "event": "X"}]
-                """)), Reason.INVALID_JSON);
-    }
-
-    @Test
-    void refinerTurnedOffIsSkippedAsDisabled() {
-        onlySkipped(defaults.translate(bytes("""
-                {"type": "track", "userId": "u-1", "event": "X", "integrations": {"Refiner": false}}
-                """)), Reason.DISABLED);
-    }
-
-    @Test
-    void engageAudienceIdentifyWithAllFalseAndRefinerTrueIsDelivered() {
-        Translated translated = only(translated(defaults.translate(bytes("""
-                {
-                  "type": "identify",
-                  "messageId": "personas_2Kq9Pz0xYb",
-                  "userId": "u-77",
-                  "integrations": {"All": false, "Refiner": true},
-                  "context": {"library": {"name": "unknown", "version": "unknown"},
-                              "personas": {"computation_class": "trait", "computation_key": "order_completed_last_30days"}},
-                  "traits": {"email": "vip@example.com", "order_completed_last_30days": true}
-                }
-                """))));
-
-        assertBody(translated.request().body(), """
-                {"id": "u-77", "email": "vip@example.com", "order_completed_last_30days": true}
-                """);
-    }
-
-    @Test
-    void missingTypeIsRejectedAsMissingType() {
-        onlyRejected(defaults.translate(bytes("""
-                {"userId": "u-1", "event": "X"}
-                """)), Reason.MISSING_TYPE);
-    }
-
-    @Test
-    void screenIsSkippedAsUnsupportedType() {
-        onlySkipped(defaults.translate(bytes("""
-                {"type": "screen", "userId": "u-1", "name": "Home"}
-                """)), Reason.UNSUPPORTED_TYPE);
-    }
-
-    @Test
-    void aliasIsSkippedAsUnsupportedType() {
-        onlySkipped(defaults.translate(bytes("""
-                {"type": "alias", "userId": "u-1", "previousId": "anon-1"}
-                """)), Reason.UNSUPPORTED_TYPE);
-    }
-
-    @Test
-    void eventWithoutUserIdOrEmailIsRejectedAsMissingIdentity() {
-        Rejected rejected = onlyRejected(defaults.translate(bytes("""
-                {"type": "identify", "messageId": "m-anon", "anonymousId": "507f191e810c19729de860ea", "traits": {"plan": "pro"}}
-                """)), Reason.MISSING_IDENTITY);
-
-        assertThat(rejected.messageId()).contains("m-anon");
-    }
-
-    @Test
-    void trackWithoutEventIsRejectedAsMissingEvent() {
-        onlyRejected(defaults.translate(bytes("""
-                {"type": "track", "userId": "u-1", "event": ""}
-                """)), Reason.MISSING_EVENT);
-    }
-
-    @Test
-    void groupWithoutGroupIdIsRejectedAsMissingGroupId() {
-        onlyRejected(defaults.translate(bytes("""
-                {"type": "group", "userId": "u-1", "traits": {"name": "Initech"}}
-                """)), Reason.MISSING_GROUP_ID);
-    }
-
-    // --- the first check that applies decides ---
-
-    @Test
-    void disabledComesBeforeMissingType() {
-        onlySkipped(defaults.translate(bytes("""
-                {"userId": "u-1", "integrations": {"All": false}}
-                """)), Reason.DISABLED);
-    }
-
-    @Test
-    void missingTypeComesBeforeMissingIdentity() {
-        onlyRejected(defaults.translate(bytes("""
-                {"anonymousId": "anon-1", "event": "X"}
-                """)), Reason.MISSING_TYPE);
-    }
-
-    @Test
-    void unsupportedTypeComesBeforeMissingIdentity() {
-        onlySkipped(defaults.translate(bytes("""
-                {"type": "screen", "anonymousId": "anon-1"}
-                """)), Reason.UNSUPPORTED_TYPE);
-    }
-
-    @Test
-    void missingIdentityComesBeforeMissingEvent() {
-        onlyRejected(defaults.translate(bytes("""
-                {"type": "track", "anonymousId": "anon-1"}
-                """)), Reason.MISSING_IDENTITY);
-    }
-
-    @Test
-    void missingIdentityComesBeforeMissingGroupId() {
-        onlyRejected(defaults.translate(bytes("""
-                {"type": "group", "anonymousId": "anon-1", "traits": {"id": "t-id", "email": "t@example.com"}}
-                """)), Reason.MISSING_IDENTITY);
     }
 
     // --- batch envelopes ---
@@ -369,10 +250,6 @@ class EventTranslatorTest {
 
     private static Rejected onlyRejected(List<Outcome> outcomes, Reason reason) {
         return MappingAssertions.rejected(only(outcomes), reason);
-    }
-
-    private static Skipped onlySkipped(List<Outcome> outcomes, Reason reason) {
-        return MappingAssertions.skipped(only(outcomes), reason);
     }
 
 }

@@ -1,6 +1,7 @@
 package io.segmentrefiner.registry;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.app.TranslationStage;
@@ -185,7 +186,7 @@ class RegistryOutageIntegrationTest {
         List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.read(broker.bootstrapServers(), config.topics().deadLetters(), 2,
                 TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         assertThat(deadLetters).as("the two events that are not JSON, each once; no outage is a dead letter").hasSize(2)
-                .allSatisfy(deadLetter -> assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.REASON)).contains("INVALID_JSON"));
+                .allSatisfy(deadLetter -> assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.REASON)).contains("INVALID_JSON"));
     }
 
     /** {@code count} track events, and one that is not JSON. */

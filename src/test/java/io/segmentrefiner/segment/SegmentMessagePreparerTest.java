@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.segment.SegmentMessagePreparer.Prepared;
 import io.segmentrefiner.segment.SegmentMessagePreparer.Ready;
-import io.segmentrefiner.segment.SegmentMessagePreparer.Refused;
+import io.segmentrefiner.segment.SegmentMessagePreparer.Unsendable;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -164,7 +164,7 @@ class SegmentMessagePreparerTest {
 
         assertThat(prepared).hasSize(3);
         assertThat(((Ready) prepared.get(0)).key()).isEqualTo("b-1");
-        assertThat(((Refused) prepared.get(1)).problem()).isEqualTo("a batch element that is a JSON string, not an object");
+        assertThat(((Unsendable) prepared.get(1)).problem()).isEqualTo("a batch element that is a JSON string, not an object");
         assertThat(((Ready) prepared.get(2)).key()).isEqualTo("b-2");
     }
 
@@ -179,21 +179,21 @@ class SegmentMessagePreparerTest {
     void lineThatIsNotJsonIsRefusedWithTheParsersMessage() {
         List<Prepared> prepared = preparer.prepare(bytes("{\"type\":\"track\","));
 
-        assertThat(prepared).singleElement().isInstanceOfSatisfying(Refused.class,
+        assertThat(prepared).singleElement().isInstanceOfSatisfying(Unsendable.class,
                 refused -> assertThat(refused.problem()).startsWith("not JSON: Unexpected end-of-input"));
     }
 
     @Test
     void trailingTextAfterAnObjectIsRefused() {
         assertThat(preparer.prepare(bytes("{\"type\":\"track\"} {\"type\":\"page\"}")))
-                .singleElement().isInstanceOfSatisfying(Refused.class, refused -> assertThat(refused.problem()).startsWith("not JSON: "));
+                .singleElement().isInstanceOfSatisfying(Unsendable.class, refused -> assertThat(refused.problem()).startsWith("not JSON: "));
     }
 
     @Test
     void jsonThatIsNotAnObjectIsRefused() {
-        assertThat(preparer.prepare(bytes("[{\"type\":\"track\"}]"))).containsExactly(new Refused("a JSON array, not an object"));
-        assertThat(preparer.prepare(bytes("\"track\""))).containsExactly(new Refused("a JSON string, not an object"));
-        assertThat(preparer.prepare(bytes("42"))).containsExactly(new Refused("a JSON number, not an object"));
+        assertThat(preparer.prepare(bytes("[{\"type\":\"track\"}]"))).containsExactly(new Unsendable("a JSON array, not an object"));
+        assertThat(preparer.prepare(bytes("\"track\""))).containsExactly(new Unsendable("a JSON string, not an object"));
+        assertThat(preparer.prepare(bytes("42"))).containsExactly(new Unsendable("a JSON number, not an object"));
         assertThat(ids).hasValue(0);
     }
 

@@ -2,6 +2,7 @@ package io.segmentrefiner.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
@@ -160,17 +161,17 @@ class TranslationIntegrationTest {
         List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.read(broker.bootstrapServers(), config.topics().deadLetters(),
                 3, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         Map<String, String> reasons = deadLetters.stream().collect(Collectors.toMap(
-                r -> new String(r.key(), StandardCharsets.UTF_8) + "|" + DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON).orElseThrow(),
+                r -> new String(r.key(), StandardCharsets.UTF_8) + "|" + TextHeaders.read(r.headers(), DeadLetterHeaders.REASON).orElseThrow(),
                 r -> new String(r.value(), StandardCharsets.UTF_8)));
         assertThat(reasons.keySet()).containsExactlyInAnyOrder("anon-4|INVALID_JSON", "anon-5|MISSING_IDENTITY", "batch|MISSING_GROUP_ID");
         assertThat(reasons.get("anon-4|INVALID_JSON")).isEqualTo("{this is not json");
         assertThat(json.readTree(reasons.get("batch|MISSING_GROUP_ID"))).isEqualTo(json.readTree("""
                 {"type":"group","messageId":"b-2","context":{"traits":{"userId":"u-9"}},"integrations":{"All":false,"Refiner":true}}"""));
         for (ConsumerRecord<byte[], byte[]> deadLetter : deadLetters) {
-            assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.STAGE)).contains("translate");
-            assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.ORIGIN_TOPIC)).contains(config.topics().input());
-            assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.ORIGIN_PARTITION)).isPresent();
-            assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.ORIGIN_OFFSET)).isPresent();
+            assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.STAGE)).contains("translate");
+            assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.ORIGIN_TOPIC)).contains(config.topics().input());
+            assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.ORIGIN_PARTITION)).isPresent();
+            assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.ORIGIN_OFFSET)).isPresent();
         }
         assertThat(skipped("UNSUPPORTED_TYPE")).isEqualTo(1.0);
         assertThat(skipped("DISABLED")).isEqualTo(1.0);

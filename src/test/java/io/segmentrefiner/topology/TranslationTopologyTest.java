@@ -2,6 +2,7 @@ package io.segmentrefiner.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
@@ -82,7 +83,7 @@ class TranslationTopologyTest {
     }
 
     private static String header(Headers headers, String name) {
-        return DeadLetterHeaders.text(headers, name).orElse(null);
+        return TextHeaders.read(headers, name).orElse(null);
     }
 
     @Test
