@@ -1,12 +1,11 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.app.IngestStage;
 import io.segmentrefiner.app.RunningParts;
 import io.segmentrefiner.config.AppConfig;
-import io.segmentrefiner.ingest.IngestServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** Segment's HTTP Tracking API in front of the input topic, so that Segment's libraries send straight to the pipeline. */
@@ -25,18 +24,8 @@ final class IngestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AppConfig settings = config.load().forTools();
         RunningParts parts = new RunningParts("segment-refiner-ingest-shutdown");
-        parts.add(start(settings, spec.commandLine().getOut()));
+        parts.add(IngestStage.start(settings, spec.commandLine().getOut()));
         parts.awaitStopped();
         return 0;
-    }
-
-    /** Starts the server on the settings and says where; {@code run} uses it too. */
-    static IngestServer start(AppConfig settings, PrintWriter out) throws Exception {
-        IngestServer server = IngestServer.start(settings.get(AppConfig.INGEST_HOST), settings.ingestPort(),
-                settings.ingestWriteKeys(), settings.topics().input(), settings.producerProperties());
-        out.printf("Segment HTTP Tracking API on http://%s:%d/v1/ (%d write keys), writing to %s%n",
-                settings.get(AppConfig.INGEST_HOST), server.port(), settings.ingestWriteKeys().size(), settings.topics().input());
-        out.flush();
-        return server;
     }
 }

@@ -1,0 +1,155 @@
+package io.segmentrefiner.app;
+
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.delivery.DeliveryEngine;
+import io.segmentrefiner.delivery.DeliveryHealth;
+import io.segmentrefiner.embedded.EmbeddedKafkaBroker;
+import io.segmentrefiner.health.Health;
+import io.segmentrefiner.health.HealthPart;
+import io.segmentrefiner.health.KafkaReachability;
+import io.segmentrefiner.health.StatusServer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipeline as {@code run} runs it, in the order it starts: the embedded broker when no {@code bootstrap.servers}
+ * is set, translation and delivery (as the role says), Segment's Tracking API when {@code ingest.enabled}, and the
+ * status server with health, readiness and metrics. Its {@link RunningParts} stop them in the reverse order, on
+ * SIGTERM or Ctrl-C or once a stage ends.
+ */
+public final class Application implements AutoCloseable {
+
+    /** What an instance runs; lower case, as {@code --role} takes them. */
+    public enum Role { translate, deliver, all }
+
+    // How often a change of readiness is looked for, to be logged.
+    private static final Duration READINESS_LOG_EVERY = Duration.ofSeconds(5);
+    // How long the brokers may take to answer the reachability check before readiness says they do not.
+    private static final Duration KAFKA_ANSWER_WAIT = Duration.ofSeconds(5);
+
+    private final RunningParts parts;
+    private final List<CompletableFuture<?>> stages;
+
+    private Application(RunningParts parts, List<CompletableFuture<?>> stages) {
+        this.parts = parts;
+        this.stages = stages;
+    }
+
+    /** Starts what the role and the settings ask for, saying on {@code out} what runs where. */
+    public static Application start(AppConfig settings, Role role, PrintWriter out) throws Exception {
+        RunningParts parts = new RunningParts("segment-refiner-shutdown");
+        try {
+            return start(settings, role, out, parts);
+        } catch (Exception | Error e) {
+            parts.close(); // what had started before the failure
+            throw e;
+        }
+    }
+
+    private static Application start(AppConfig settings, Role role, PrintWriter out, RunningParts parts) throws Exception {
+        Role running = role;
+        if (settings.bootstrapServers().isEmpty()) {
+            if (running != Role.translate && settings.find(AppConfig.REFINER_API_KEY).isEmpty()) {
+                // A local trial: translate, and say plainly that nothing is sent to Refiner.
+                running = Role.translate;
+                out.println("Delivery is off: no refiner.api.key (REFINER_API_KEY); translating only");
+            }
+            settings = startEmbeddedBroker(settings, out, parts);
+        } else if (running != Role.translate) {
+            settings.delivery(); // a missing API key ends here, before anything starts
+        }
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmGcMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        List<HealthPart> reported = new ArrayList<>();
+        List<CompletableFuture<?>> stages = new ArrayList<>();
+        if (running == Role.deliver) {
+            TranslationStage.createMissingTopics(settings); // TranslationStage.start does it otherwise
+        } else {
+            TranslationStage translation = parts.add(TranslationStage.start(settings));
+            new KafkaStreamsMetrics(translation.streams()).bindTo(meters);
+            reported.add(translation);
+            stages.add(translation.stopped());
+            out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",
+                    settings.topics().input(), settings.topics().requests(), settings.topics().deadLetters(),
+                    settings.get("application.id"), settings.get("processing.guarantee"));
+        }
+        if (running != Role.translate) {
+            DeliveryEngine delivery = parts.add(DeliveryStage.start(settings, meters));
+            reported.add(DeliveryStage.healthOf(delivery));
+            stages.add(delivery.stopped());
+            out.printf("Delivering %s (retries on %s) to %s as consumer group %s, %d in flight at most%n",
+                    settings.topics().requests(), settings.topics().retries(), settings.get(AppConfig.REFINER_API_URL),
+                    GroupIds.delivery(settings), settings.delivery().maxInFlight());
+        }
+        out.flush();
+        if (settings.ingestEnabled()) {
+            parts.add(IngestStage.start(settings, out));
+        }
+        KafkaReachability kafka = parts.add(new KafkaReachability(settings.adminProperties(), KAFKA_ANSWER_WAIT));
+        Health health = new Health(reported, kafka::reachable, meters);
+        StatusServer status = parts.add(StatusServer.start(settings.get(AppConfig.HTTP_HOST), settings.httpPort(), health, meters));
+        out.printf("Health, readiness and metrics on http://%s:%d/health, /ready and /metrics%n", settings.get(AppConfig.HTTP_HOST), status.port());
+        out.flush();
+        ScheduledExecutorService readinessLog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "segment-refiner-health");
+            thread.setDaemon(true);
+            return thread;
+        });
+        parts.add(readinessLog::shutdownNow);
+        readinessLog.scheduleAtFixedRate(health::logChange, READINESS_LOG_EVERY.toMillis(), READINESS_LOG_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        return new Application(parts, stages);
+    }
+
+    /** Starts the embedded default and returns the settings that point at it. */
+    private static AppConfig startEmbeddedBroker(AppConfig settings, PrintWriter out, RunningParts parts) {
+        int port = settings.embeddedBrokerPort();
+        EmbeddedKafkaBroker embedded = parts.add(EmbeddedKafkaBroker.start(port, port + 1, settings.embeddedDataDir()));
+        AppConfig onEmbedded = settings.with(AppConfig.BOOTSTRAP_SERVERS, embedded.bootstrapServers());
+        if (onEmbedded.find(AppConfig.SCHEMA_REGISTRY_URL).isEmpty()) {
+            onEmbedded = onEmbedded.with(AppConfig.SCHEMA_REGISTRY_URL, AppConfig.EMBEDDED_REGISTRY_URL);
+        }
+        if (!onEmbedded.staticMembership()) {
+            // One process on its own broker: a restart is the same member, and takes its partitions back at once
+            // instead of waiting out the session of the one that was killed.
+            onEmbedded = onEmbedded.with(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, AppConfig.EMBEDDED_INSTANCE_ID);
+        }
+        out.printf("Started an embedded Kafka broker on %s (controller on port %d, data in %s)%n",
+                embedded.bootstrapServers(), port + 1, embedded.dataDir().toAbsolutePath());
+        out.printf("Schema registry: %s%n", onEmbedded.schemaRegistryUrl());
+        return onEmbedded;
+    }
+
+    /**
+     * Until a stage ends, or a signal stops them all; then everything is stopped. Whichever stage ends first decides:
+     * 0 when it was stopped (a signal ends both cleanly), 1 when it ended on an error.
+     */
+    public int awaitEnd() throws Exception {
+        Object end = CompletableFuture.anyOf(stages.toArray(CompletableFuture[]::new)).get();
+        parts.close();
+        return end == KafkaStreams.State.NOT_RUNNING || end == DeliveryHealth.STOPPED ? 0 : 1;
+    }
+
+    @Override
+    public void close() {
+        parts.close();
+    }
+}
