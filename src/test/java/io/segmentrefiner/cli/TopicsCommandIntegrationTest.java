@@ -2,6 +2,7 @@ package io.segmentrefiner.cli;
 
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
+import io.segmentrefiner.harness.PipelineSettings;
 import io.segmentrefiner.harness.RealInfrastructure;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -15,11 +16,9 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,15 +36,10 @@ class TopicsCommandIntegrationTest {
     @BeforeEach
     void configure(KafkaBrokerProcess broker) throws Exception {
         this.broker = broker;
-        run = UUID.randomUUID().toString().substring(0, 8);
-        config = dir.resolve("refiner.properties");
-        Files.writeString(config, String.join("\n",
-                "bootstrap.servers=" + broker.bootstrapServers(),
-                "input.topic=segment.events." + run,
-                "requests.topic=refiner.requests." + run,
-                "retry.topic=refiner.requests.retry." + run,
-                "dlq.topic=refiner.dlq." + run,
-                "topics.partitions=2", ""));
+        Map<String, String> settings = PipelineSettings.forRun("topics-it", broker);
+        settings.put(AppConfig.TOPICS_PARTITIONS, "2");
+        run = PipelineSettings.runOf(settings);
+        config = PipelineSettings.write(settings, dir.resolve("refiner.properties"));
     }
 
     private int topics(String... args) {

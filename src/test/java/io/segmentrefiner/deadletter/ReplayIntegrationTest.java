@@ -11,6 +11,7 @@ import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.delivery.DeliveryEngine;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
+import io.segmentrefiner.harness.PipelineSettings;
 import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.harness.RefinerStub;
 import io.segmentrefiner.harness.RefinerStub.Answer;
@@ -55,7 +56,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -80,19 +80,10 @@ class ReplayIntegrationTest {
     @BeforeEach
     void setUp(KafkaBrokerProcess broker) throws Exception {
         this.broker = broker;
-        run = UUID.randomUUID().toString().substring(0, 8);
-        settings = new HashMap<>(Map.of(
-                AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                AppConfig.INPUT_TOPIC, "segment.events." + run,
-                AppConfig.REQUESTS_TOPIC, "refiner.requests." + run,
-                AppConfig.RETRY_TOPIC, "refiner.requests.retry." + run,
-                AppConfig.DLQ_TOPIC, "refiner.dlq." + run,
-                AppConfig.TOPICS_PARTITIONS, "3",
-                "application.id", "replay-it-" + run));
+        settings = PipelineSettings.forRun("replay-it", broker);
+        run = PipelineSettings.runOf(settings);
         config = AppConfig.of(settings);
-        configFile = dir.resolve("replay.properties");
-        Files.writeString(configFile, settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining("\n", "", "\n")));
+        configFile = PipelineSettings.write(settings, dir.resolve("replay.properties"));
         TranslationStage.createMissingTopics(config);
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.LINGER_MS_CONFIG, 1), new ByteArraySerializer(), new ByteArraySerializer());

@@ -2,9 +2,13 @@ package io.segmentrefiner.harness;
 
 import io.segmentrefiner.config.AppConfig;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * The settings of one pipeline under test: its own topics, application id and state folder on a shared broker,
@@ -20,12 +24,18 @@ public final class PipelineSettings {
      * @param registryUrl a real registry, or {@code mock://<scope>}
      */
     public static Map<String, String> forRun(String name, KafkaBrokerProcess broker, String registryUrl, String refinerUrl, String apiKey) {
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        Map<String, String> settings = new HashMap<>();
-        settings.put(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        Map<String, String> settings = forRun(name, broker);
         settings.put(AppConfig.SCHEMA_REGISTRY_URL, registryUrl);
         settings.put(AppConfig.REFINER_API_URL, refinerUrl);
         settings.put(AppConfig.REFINER_API_KEY, apiKey);
+        return settings;
+    }
+
+    /** Topics, an application id and a state folder of the run's own on a shared broker; no registry, no Refiner. */
+    public static Map<String, String> forRun(String name, KafkaBrokerProcess broker) {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> settings = new HashMap<>();
+        settings.put(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
         settings.put(AppConfig.INPUT_TOPIC, "segment.events." + run);
         settings.put(AppConfig.REQUESTS_TOPIC, "refiner.requests." + run);
         settings.put(AppConfig.RETRY_TOPIC, "refiner.requests.retry." + run);
@@ -37,5 +47,18 @@ public final class PipelineSettings {
         settings.put("application.id", name + "-" + run);
         settings.put("state.dir", RealInfrastructure.workDir(name + "-state").toString());
         return settings;
+    }
+
+    /** What the run's names end with, to tell its topics from those of other runs on the broker. */
+    public static String runOf(Map<String, String> settings) {
+        String input = settings.get(AppConfig.INPUT_TOPIC);
+        return input.substring(input.lastIndexOf('.') + 1);
+    }
+
+    /** The settings as a properties file, for a command run with {@code --config}. */
+    public static Path write(Map<String, String> settings, Path file) throws IOException {
+        Files.writeString(file, settings.entrySet().stream().map(setting -> setting.getKey() + "=" + setting.getValue())
+                .collect(Collectors.joining("\n", "", "\n")));
+        return file;
     }
 }

@@ -10,6 +10,7 @@ import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.harness.ApicurioRegistryProcess;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
+import io.segmentrefiner.harness.PipelineSettings;
 import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.harness.TopicReader;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
@@ -36,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,16 +60,9 @@ class TranslationIntegrationTest {
     void configure(KafkaBrokerProcess broker, ApicurioRegistryProcess registry) {
         this.broker = broker;
         this.registry = registry;
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        config = AppConfig.of(Map.of(
-                AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                AppConfig.SCHEMA_REGISTRY_URL, registry.url(),
-                AppConfig.INPUT_TOPIC, "segment.events." + run,
-                AppConfig.REQUESTS_TOPIC, "refiner.requests." + run,
-                AppConfig.DLQ_TOPIC, "refiner.dlq." + run,
-                AppConfig.TOPICS_PARTITIONS, "3",
-                "application.id", "segment-refiner-it-" + run,
-                "state.dir", RealInfrastructure.workDir("streams-state").toString()));
+        Map<String, String> settings = PipelineSettings.forRun("translation-it", broker);
+        settings.put(AppConfig.SCHEMA_REGISTRY_URL, registry.url());
+        config = AppConfig.of(settings);
     }
 
     @AfterEach
