@@ -7,6 +7,7 @@ import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.config.ConfigException;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.deadletter.Replay;
+import io.segmentrefiner.deadletter.ReplayOptions;
 import io.segmentrefiner.deadletter.ReplayFilter;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -88,11 +89,11 @@ final class ReplayCommand implements Callable<Integer> {
         if (!CHECKPOINT.matcher(checkpoint).matches()) {
             throw new ConfigException("--checkpoint: '" + checkpoint + "' is not a name of letters, digits, '.', '_' and '-'");
         }
-        Replay.Options options;
+        ReplayOptions options;
         try {
             ReplayFilter filter = ReplayFilter.parse(stage, reasons, statuses, since, until, Instant.now());
-            options = new Replay.Options(settings.topics().deadLetters(), filter, maxReplays,
-                    fromOffsets == null ? Map.of() : Replay.parseOffsets(fromOffsets), dryRun);
+            options = new ReplayOptions(settings.topics().deadLetters(), filter, maxReplays,
+                    fromOffsets == null ? Map.of() : ReplayOptions.parseOffsets(fromOffsets), dryRun);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }

@@ -40,77 +40,6 @@ public final class Replay {
     /** Reading that makes no progress for this long while records remain is an outage, not a slow broker. */
     private static final Duration STALLED = Duration.ofSeconds(60);
 
-    /**
-     * @param deadLetterTopic where the dead letters are
-     * @param maxReplays      a dead letter replayed this many times already is left alone
-     * @param fromOffsets     partition to offset where reading starts instead of the checkpoint's position
-     * @param dryRun          count what would be replayed, send and commit nothing
-     */
-    public record Options(String deadLetterTopic, ReplayFilter filter, int maxReplays, Map<Integer, Long> fromOffsets, boolean dryRun) {
-        public Options {
-            if (maxReplays < 1) {
-                throw new IllegalArgumentException("--max-replays: must be at least 1, not " + maxReplays);
-            }
-            fromOffsets = Map.copyOf(fromOffsets);
-        }
-
-        /** What to do with a dead letter, judged by its headers and timestamp alone. */
-        public Decision decide(Headers headers, Instant timestamp) {
-            if (!filter.matches(headers, timestamp)) {
-                return new Decision(Action.SKIPPED_BY_FILTER, "not matched by the filter");
-            }
-            int replays = ReplayHeaders.replays(headers);
-            if (replays >= maxReplays) {
-                return new Decision(Action.LEFT_ALONE, replays == Integer.MAX_VALUE
-                        ? "its " + ReplayHeaders.COUNT + " header is not a count"
-                        : "replayed " + replays + " times already (--max-replays " + maxReplays + ")");
-            }
-            Optional<String> origin = TextHeaders.read(headers, DeadLetterHeaders.ORIGIN_TOPIC);
-            if (origin.isEmpty() || origin.get().isBlank()) {
-                return new Decision(Action.LEFT_ALONE, "it has no " + DeadLetterHeaders.ORIGIN_TOPIC + " header");
-            }
-            if (origin.get().equals(deadLetterTopic)) {
-                return new Decision(Action.LEFT_ALONE, "its origin is the dead-letter topic itself");
-            }
-            return new Decision(Action.REPLAY, "to " + origin.get());
-        }
-    }
-
-    /**
-     * Offsets written {@code partition:offset,partition:offset}, such as {@code 0:120,1:98}.
-     *
-     * @throws IllegalArgumentException naming {@code --from-offsets}
-     */
-    public static Map<Integer, Long> parseOffsets(String text) {
-        Map<Integer, Long> offsets = new TreeMap<>();
-        for (String pair : text.split(",")) {
-            String[] parts = pair.trim().split(":");
-            try {
-                if (parts.length != 2) {
-                    throw new NumberFormatException();
-                }
-                int partition = Integer.parseInt(parts[0].trim());
-                long offset = Long.parseLong(parts[1].trim());
-                if (partition < 0 || offset < 0) {
-                    throw new NumberFormatException();
-                }
-                if (offsets.put(partition, offset) != null) {
-                    throw new IllegalArgumentException("--from-offsets: partition " + partition + " is given twice");
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--from-offsets: '" + pair.trim() + "' is not partition:offset "
-                        + "(expected such as 0:120,1:98)");
-            }
-        }
-        return offsets;
-    }
-
-    public enum Action { REPLAY, SKIPPED_BY_FILTER, LEFT_ALONE }
-
-    /** @param why for a dead letter left alone, the reason to report */
-    public record Decision(Action action, String why) {
-    }
-
     public record StageReason(String stage, String reason) {
         static StageReason of(Headers headers) {
             return new StageReason(TextHeaders.read(headers, DeadLetterHeaders.STAGE).orElse("-"),
@@ -146,7 +75,7 @@ public final class Replay {
 
     private final Consumer<byte[], byte[]> consumer;
     private final Optional<Producer<byte[], byte[]>> producer;
-    private final Options options;
+    private final ReplayOptions options;
     private final Map<String, Boolean> topicExists = new HashMap<>();
     private volatile boolean stopping;
 
@@ -160,7 +89,7 @@ public final class Replay {
      * @param consumer a consumer of the checkpoint's group, reading committed records only, that does not commit by itself
      * @param producer an idempotent producer with {@code acks=all}; none for a dry run
      */
-    public Replay(Consumer<byte[], byte[]> consumer, Optional<Producer<byte[], byte[]>> producer, Options options) {
+    public Replay(Consumer<byte[], byte[]> consumer, Optional<Producer<byte[], byte[]>> producer, ReplayOptions options) {
         if (producer.isEmpty() && !options.dryRun()) {
             throw new IllegalArgumentException("a replay that is not a dry run needs a producer");
         }
@@ -269,16 +198,16 @@ public final class Replay {
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record, List<Future<RecordMetadata>> sent, Listener listener) {
-        Decision decision = options.decide(record.headers(), Instant.ofEpochMilli(record.timestamp()));
-        if (decision.action() == Action.SKIPPED_BY_FILTER) {
+        ReplayOptions.Decision decision = options.decide(record.headers(), Instant.ofEpochMilli(record.timestamp()));
+        if (decision.action() == ReplayOptions.Action.SKIPPED_BY_FILTER) {
             skippedByFilter++;
             return;
         }
         String origin = TextHeaders.read(record.headers(), DeadLetterHeaders.ORIGIN_TOPIC).orElse("");
-        if (decision.action() == Action.REPLAY && !exists(origin)) {
-            decision = new Decision(Action.LEFT_ALONE, "its origin topic '" + origin + "' does not exist");
+        if (decision.action() == ReplayOptions.Action.REPLAY && !exists(origin)) {
+            decision = new ReplayOptions.Decision(ReplayOptions.Action.LEFT_ALONE, "its origin topic '" + origin + "' does not exist");
         }
-        if (decision.action() == Action.LEFT_ALONE) {
+        if (decision.action() == ReplayOptions.Action.LEFT_ALONE) {
             leftAlone++;
             listener.leftAlone(record, decision.why());
             return;

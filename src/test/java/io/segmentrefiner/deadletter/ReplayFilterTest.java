@@ -154,17 +154,17 @@ class ReplayFilterTest {
 
     @Test
     void fromOffsetsArePartitionOffsetPairs() {
-        assertThat(Replay.parseOffsets("0:120, 1:98")).isEqualTo(Map.of(0, 120L, 1, 98L));
+        assertThat(ReplayOptions.parseOffsets("0:120, 1:98")).isEqualTo(Map.of(0, 120L, 1, 98L));
         for (String bad : List.of("", "0", "0:", "a:1", "0:-1", "-1:5", "0:1:2")) {
-            assertThatThrownBy(() -> Replay.parseOffsets(bad)).as(bad)
+            assertThatThrownBy(() -> ReplayOptions.parseOffsets(bad)).as(bad)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--from-offsets:");
         }
-        assertThatThrownBy(() -> Replay.parseOffsets("0:1,0:2")).hasMessageContaining("partition 0 is given twice");
+        assertThatThrownBy(() -> ReplayOptions.parseOffsets("0:1,0:2")).hasMessageContaining("partition 0 is given twice");
     }
 
     @Test
     void aRecordReplayedMaxReplaysTimesIsLeftAlone() {
-        Replay.Options options = new Replay.Options("refiner.dlq", ReplayFilter.EVERYTHING, 3, Map.of(), false);
+        ReplayOptions options = new ReplayOptions("refiner.dlq", ReplayFilter.EVERYTHING, 3, Map.of(), false);
         Headers fresh = translateDeadLetter("MISSING_IDENTITY");
         Headers twice = translateDeadLetter("MISSING_IDENTITY");
         twice.add(ReplayHeaders.COUNT, bytes("2"));
@@ -173,20 +173,20 @@ class ReplayFilterTest {
         Headers garbled = translateDeadLetter("MISSING_IDENTITY");
         garbled.add(ReplayHeaders.COUNT, bytes("three"));
 
-        assertThat(options.decide(fresh, WRITTEN).action()).isEqualTo(Replay.Action.REPLAY);
-        assertThat(options.decide(twice, WRITTEN).action()).isEqualTo(Replay.Action.REPLAY);
+        assertThat(options.decide(fresh, WRITTEN).action()).isEqualTo(ReplayOptions.Action.REPLAY);
+        assertThat(options.decide(twice, WRITTEN).action()).isEqualTo(ReplayOptions.Action.REPLAY);
         assertThat(options.decide(thrice, WRITTEN))
-                .isEqualTo(new Replay.Decision(Replay.Action.LEFT_ALONE, "replayed 3 times already (--max-replays 3)"));
-        assertThat(options.decide(garbled, WRITTEN).action()).as("a count that cannot be read must not loop").isEqualTo(Replay.Action.LEFT_ALONE);
-        assertThat(new Replay.Options("refiner.dlq", ReplayFilter.EVERYTHING, 4, Map.of(), false).decide(thrice, WRITTEN).action())
-                .isEqualTo(Replay.Action.REPLAY);
-        assertThatThrownBy(() -> new Replay.Options("refiner.dlq", ReplayFilter.EVERYTHING, 0, Map.of(), false))
+                .isEqualTo(new ReplayOptions.Decision(ReplayOptions.Action.LEFT_ALONE, "replayed 3 times already (--max-replays 3)"));
+        assertThat(options.decide(garbled, WRITTEN).action()).as("a count that cannot be read must not loop").isEqualTo(ReplayOptions.Action.LEFT_ALONE);
+        assertThat(new ReplayOptions("refiner.dlq", ReplayFilter.EVERYTHING, 4, Map.of(), false).decide(thrice, WRITTEN).action())
+                .isEqualTo(ReplayOptions.Action.REPLAY);
+        assertThatThrownBy(() -> new ReplayOptions("refiner.dlq", ReplayFilter.EVERYTHING, 0, Map.of(), false))
                 .hasMessageStartingWith("--max-replays:");
     }
 
     @Test
     void theFilterComesBeforeTheCapAndADeadLetterWithoutAnOriginIsLeftAlone() {
-        Replay.Options deliverOnly = new Replay.Options("refiner.dlq", filter("deliver", List.of(), List.of(), null, null), 1, Map.of(), false);
+        ReplayOptions deliverOnly = new ReplayOptions("refiner.dlq", filter("deliver", List.of(), List.of(), null, null), 1, Map.of(), false);
         Headers replayedTranslate = translateDeadLetter("MISSING_IDENTITY");
         replayedTranslate.add(ReplayHeaders.COUNT, bytes("5"));
         Headers noOrigin = deliverDeadLetter("HTTP_4XX", 400);
@@ -195,11 +195,11 @@ class ReplayFilterTest {
         loop.remove(DeadLetterHeaders.ORIGIN_TOPIC);
         loop.add(DeadLetterHeaders.ORIGIN_TOPIC, bytes("refiner.dlq"));
 
-        assertThat(deliverOnly.decide(replayedTranslate, WRITTEN).action()).isEqualTo(Replay.Action.SKIPPED_BY_FILTER);
-        assertThat(deliverOnly.decide(noOrigin, WRITTEN).action()).isEqualTo(Replay.Action.LEFT_ALONE);
-        assertThat(deliverOnly.decide(loop, WRITTEN).action()).isEqualTo(Replay.Action.LEFT_ALONE);
+        assertThat(deliverOnly.decide(replayedTranslate, WRITTEN).action()).isEqualTo(ReplayOptions.Action.SKIPPED_BY_FILTER);
+        assertThat(deliverOnly.decide(noOrigin, WRITTEN).action()).isEqualTo(ReplayOptions.Action.LEFT_ALONE);
+        assertThat(deliverOnly.decide(loop, WRITTEN).action()).isEqualTo(ReplayOptions.Action.LEFT_ALONE);
         assertThat(deliverOnly.decide(deliverDeadLetter("HTTP_4XX", 400), WRITTEN))
-                .isEqualTo(new Replay.Decision(Replay.Action.REPLAY, "to refiner.requests"));
+                .isEqualTo(new ReplayOptions.Decision(ReplayOptions.Action.REPLAY, "to refiner.requests"));
     }
 
     @Test

@@ -322,7 +322,7 @@ class ReplayIntegrationTest {
                      ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             Replay replay = new Replay(consumer, Optional.<Producer<byte[], byte[]>>of(replayProducer),
-                    new Replay.Options(config.topics().deadLetters(), ReplayFilter.EVERYTHING, 3, Map.of(), false));
+                    new ReplayOptions(config.topics().deadLetters(), ReplayFilter.EVERYTHING, 3, Map.of(), false));
             interrupted = replay.run(new Replay.Listener() {
                 @Override
                 public void progressed(long replayed, long read) {
