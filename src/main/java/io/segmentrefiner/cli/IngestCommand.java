@@ -1,12 +1,15 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.app.RunningParts;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.ingest.IngestServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** Segment's HTTP Tracking API in front of the input topic, so that Segment's libraries send straight to the pipeline. */
@@ -32,10 +35,12 @@ final class IngestCommand implements Callable<Integer> {
 
     /** Starts the server on the settings and says where; {@code run} uses it too. */
     static IngestServer start(AppConfig settings, PrintWriter out) throws Exception {
-        IngestServer server = IngestServer.start(settings.get(AppConfig.INGEST_HOST), settings.ingestPort(),
-                settings.ingestWriteKeys(), settings.topics().input(), settings.producerProperties());
+        Set<String> writeKeys = settings.value(AppConfig.INGEST_WRITE_KEYS);
+        String input = StageSettings.topics(settings).input();
+        IngestServer server = IngestServer.start(settings.get(AppConfig.INGEST_HOST), settings.value(AppConfig.INGEST_PORT),
+                writeKeys, input, KafkaClientSettings.producer(settings));
         out.printf("Segment HTTP Tracking API on http://%s:%d/v1/ (%d write keys), writing to %s%n",
-                settings.get(AppConfig.INGEST_HOST), server.port(), settings.ingestWriteKeys().size(), settings.topics().input());
+                settings.get(AppConfig.INGEST_HOST), server.port(), writeKeys.size(), input);
         out.flush();
         return server;
     }

@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.app.GroupIds;
@@ -19,6 +21,7 @@ import io.segmentrefiner.health.Health;
 import io.segmentrefiner.health.HealthPart;
 import io.segmentrefiner.health.KafkaReachability;
 import io.segmentrefiner.health.StatusServer;
+import io.segmentrefiner.topology.TopicNames;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
@@ -65,8 +68,9 @@ final class RunCommand implements Callable<Integer> {
                 running = Role.translate;
                 out.println("Delivery is off: no refiner.api.key (REFINER_API_KEY); translating only");
             }
-            int port = settings.embeddedBrokerPort();
-            EmbeddedKafkaBroker embedded = parts.add(EmbeddedKafkaBroker.start(port, port + 1, settings.embeddedDataDir()));
+            int port = settings.value(AppConfig.EMBEDDED_BROKER_PORT);
+            EmbeddedKafkaBroker embedded = parts.add(EmbeddedKafkaBroker.start(port, port + 1,
+                    settings.value(AppConfig.EMBEDDED_DATA_DIR)));
             settings = settings.with(AppConfig.BOOTSTRAP_SERVERS, embedded.bootstrapServers());
             if (settings.find(AppConfig.SCHEMA_REGISTRY_URL).isEmpty()) {
                 settings = settings.with(AppConfig.SCHEMA_REGISTRY_URL, AppConfig.EMBEDDED_REGISTRY_URL);
@@ -78,9 +82,9 @@ final class RunCommand implements Callable<Integer> {
             }
             out.printf("Started an embedded Kafka broker on %s (controller on port %d, data in %s)%n",
                     embedded.bootstrapServers(), port + 1, embedded.dataDir().toAbsolutePath());
-            out.printf("Schema registry: %s%n", settings.schemaRegistryUrl());
+            out.printf("Schema registry: %s%n", settings.value(AppConfig.SCHEMA_REGISTRY_URL));
         } else if (running != Role.translate) {
-            settings.delivery(); // a missing API key ends here, before anything starts
+            StageSettings.delivery(settings); // a missing API key ends here, before anything starts
         }
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
@@ -89,6 +93,7 @@ final class RunCommand implements Callable<Integer> {
         new ProcessorMetrics().bindTo(meters);
         List<HealthPart> reported = new ArrayList<>();
         List<CompletableFuture<?>> stages = new ArrayList<>();
+        TopicNames topics = StageSettings.topics(settings);
         if (running == Role.deliver) {
             TranslationStage.createMissingTopics(settings); // TranslationStage.start does it otherwise
         } else {
@@ -97,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
             reported.add(translation);
             stages.add(translation.stopped());
             out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",
-                    settings.topics().input(), settings.topics().requests(), settings.topics().deadLetters(),
+                    topics.input(), topics.requests(), topics.deadLetters(),
                     settings.get("application.id"), settings.get("processing.guarantee"));
         }
         if (running != Role.translate) {
@@ -105,16 +110,17 @@ final class RunCommand implements Callable<Integer> {
             reported.add(DeliveryStage.healthOf(delivery));
             stages.add(delivery.stopped());
             out.printf("Delivering %s (retries on %s) to %s as consumer group %s, %d in flight at most%n",
-                    settings.topics().requests(), settings.topics().retries(), settings.get(AppConfig.REFINER_API_URL),
-                    GroupIds.delivery(settings), settings.delivery().maxInFlight());
+                    topics.requests(), topics.retries(), settings.get(AppConfig.REFINER_API_URL),
+                    GroupIds.delivery(settings), settings.value(AppConfig.DELIVERY_MAX_IN_FLIGHT));
         }
         out.flush();
-        if (settings.ingestEnabled()) {
+        if (settings.value(AppConfig.INGEST_ENABLED)) {
             parts.add(IngestCommand.start(settings, out));
         }
-        KafkaReachability kafka = parts.add(new KafkaReachability(settings.adminProperties(), Duration.ofSeconds(5)));
+        KafkaReachability kafka = parts.add(new KafkaReachability(KafkaClientSettings.admin(settings), Duration.ofSeconds(5)));
         Health health = new Health(reported, kafka::reachable, meters);
-        StatusServer status = parts.add(StatusServer.start(settings.get(AppConfig.HTTP_HOST), settings.httpPort(), health, meters));
+        StatusServer status = parts.add(StatusServer.start(settings.get(AppConfig.HTTP_HOST), settings.value(AppConfig.HTTP_PORT),
+                health, meters));
         out.printf("Health, readiness and metrics on http://%s:%d/health, /ready and /metrics%n", settings.get(AppConfig.HTTP_HOST), status.port());
         out.flush();
         ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {

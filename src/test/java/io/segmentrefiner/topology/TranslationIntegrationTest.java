@@ -2,6 +2,8 @@ package io.segmentrefiner.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
@@ -61,12 +63,12 @@ class TranslationIntegrationTest {
         this.registry = registry;
         String run = UUID.randomUUID().toString().substring(0, 8);
         config = AppConfig.of(Map.of(
-                AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                AppConfig.SCHEMA_REGISTRY_URL, registry.url(),
-                AppConfig.INPUT_TOPIC, "segment.events." + run,
-                AppConfig.REQUESTS_TOPIC, "refiner.requests." + run,
-                AppConfig.DLQ_TOPIC, "refiner.dlq." + run,
-                AppConfig.TOPICS_PARTITIONS, "3",
+                AppConfig.BOOTSTRAP_SERVERS.key(), broker.bootstrapServers(),
+                AppConfig.SCHEMA_REGISTRY_URL.key(), registry.url(),
+                AppConfig.INPUT_TOPIC.key(), "segment.events." + run,
+                AppConfig.REQUESTS_TOPIC.key(), "refiner.requests." + run,
+                AppConfig.DLQ_TOPIC.key(), "refiner.dlq." + run,
+                AppConfig.TOPICS_PARTITIONS.key(), "3",
                 "application.id", "segment-refiner-it-" + run,
                 "state.dir", RealInfrastructure.workDir("streams-state").toString()));
     }
@@ -83,7 +85,7 @@ class TranslationIntegrationTest {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (String[] keyed : keyedValues) {
-                producer.send(new ProducerRecord<>(config.topics().input(), keyed[0].getBytes(StandardCharsets.UTF_8),
+                producer.send(new ProducerRecord<>(StageSettings.topics(config).input(), keyed[0].getBytes(StandardCharsets.UTF_8),
                         keyed[1].getBytes(StandardCharsets.UTF_8))).get();
             }
         }
@@ -122,7 +124,7 @@ class TranslationIntegrationTest {
 
         HttpSchemaRegistry reader = HttpSchemaRegistry.connect(registry.url(), Optional.empty());
         ConfluentAvroSerde<RefinerRequestRecord> serde = new ConfluentAvroSerde<>(reader, RefinerRequestRecord.getClassSchema());
-        List<ConsumerRecord<String, byte[]>> raw = TopicReader.read(broker.bootstrapServers(), config.topics().requests(), 5,
+        List<ConsumerRecord<String, byte[]>> raw = TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).requests(), 5,
                 TIMEOUT, new StringDeserializer(), new ByteArrayDeserializer());
         assertThat(raw).hasSize(5);
         Map<String, ConsumerRecord<String, byte[]>> byMessageId = new HashMap<>();
@@ -155,9 +157,9 @@ class TranslationIntegrationTest {
         assertThat(raw.stream().filter(r -> r.key().equals("u-1")).map(ConsumerRecord::partition).distinct()).hasSize(1);
         // The writer's schema is registered under <topic>-value, and the records name it.
         int id = ByteBuffer.wrap(raw.get(0).value(), 1, 4).getInt();
-        assertThat(reader.register(config.topics().requests() + "-value", RefinerRequestRecord.getClassSchema())).isEqualTo(id);
+        assertThat(reader.register(StageSettings.topics(config).requests() + "-value", RefinerRequestRecord.getClassSchema())).isEqualTo(id);
 
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.read(broker.bootstrapServers(), config.topics().deadLetters(),
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).deadLetters(),
                 3, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         Map<String, String> reasons = deadLetters.stream().collect(Collectors.toMap(
                 r -> new String(r.key(), StandardCharsets.UTF_8) + "|" + DeadLetterHeaders.text(r.headers(), DeadLetterHeaders.REASON).orElseThrow(),
@@ -168,7 +170,7 @@ class TranslationIntegrationTest {
                 {"type":"group","messageId":"b-2","context":{"traits":{"userId":"u-9"}},"integrations":{"All":false,"Refiner":true}}"""));
         for (ConsumerRecord<byte[], byte[]> deadLetter : deadLetters) {
             assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.STAGE)).contains("translate");
-            assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.ORIGIN_TOPIC)).contains(config.topics().input());
+            assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.ORIGIN_TOPIC)).contains(StageSettings.topics(config).input());
             assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.ORIGIN_PARTITION)).isPresent();
             assertThat(DeadLetterHeaders.text(deadLetter.headers(), DeadLetterHeaders.ORIGIN_OFFSET)).isPresent();
         }
@@ -183,14 +185,14 @@ class TranslationIntegrationTest {
         startPipeline();
         produce(List.<String[]>of(new String[]{"a", """
                 {"type":"track","messageId":"first","userId":"u-1","event":"Opened"}"""}));
-        TopicReader.read(broker.bootstrapServers(), config.topics().requests(), 1, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).requests(), 1, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         pipeline.close();
 
         startPipeline();
         produce(List.<String[]>of(new String[]{"a", """
                 {"type":"track","messageId":"second","userId":"u-1","event":"Closed"}"""}));
 
-        assertThat(TopicReader.read(broker.bootstrapServers(), config.topics().requests(), 2, TIMEOUT,
+        assertThat(TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).requests(), 2, TIMEOUT,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())).hasSize(2);
     }
 
@@ -198,12 +200,12 @@ class TranslationIntegrationTest {
     void runCreatesTheDeclaredTopicsWithTheirPartitionsAndConfigs() throws Exception {
         startPipeline();
 
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(config.adminProperties())) {
-            List<String> names = List.of(config.topics().input(), config.topics().requests(), config.topics().deadLetters());
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(KafkaClientSettings.admin(config))) {
+            List<String> names = List.of(StageSettings.topics(config).input(), StageSettings.topics(config).requests(), StageSettings.topics(config).deadLetters());
             var descriptions = admin.describeTopics(names).allTopicNames().get();
             assertThat(descriptions.values()).allSatisfy(d -> assertThat(d.partitions()).hasSize(3));
             var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC,
-                    config.topics().deadLetters());
+                    StageSettings.topics(config).deadLetters());
             var configs = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             assertThat(configs.get("retention.ms").value()).isEqualTo(Long.toString(30L * 24 * 60 * 60 * 1000));
         }
