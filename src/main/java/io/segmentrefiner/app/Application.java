@@ -15,6 +15,7 @@ import io.segmentrefiner.health.Health;
 import io.segmentrefiner.health.HealthPart;
 import io.segmentrefiner.health.KafkaReachability;
 import io.segmentrefiner.health.StatusServer;
+import io.segmentrefiner.topology.TopicNames;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -72,7 +73,7 @@ public final class Application implements AutoCloseable {
             }
             settings = startEmbeddedBroker(settings, out, parts);
         } else if (running != Role.translate) {
-            settings.delivery(); // a missing API key ends here, before anything starts
+            StageSettings.delivery(settings); // a missing API key ends here, before anything starts
         }
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
@@ -81,6 +82,7 @@ public final class Application implements AutoCloseable {
         new ProcessorMetrics().bindTo(meters);
         List<HealthPart> reported = new ArrayList<>();
         List<CompletableFuture<?>> stages = new ArrayList<>();
+        TopicNames topics = StageSettings.topics(settings);
         if (running == Role.deliver) {
             TranslationStage.createMissingTopics(settings); // TranslationStage.start does it otherwise
         } else {
@@ -89,7 +91,7 @@ public final class Application implements AutoCloseable {
             reported.add(translation);
             stages.add(translation.stopped());
             out.printf("Translating %s to %s (dead letters to %s) as application %s, %s%n",
-                    settings.topics().input(), settings.topics().requests(), settings.topics().deadLetters(),
+                    topics.input(), topics.requests(), topics.deadLetters(),
                     settings.get("application.id"), settings.get("processing.guarantee"));
         }
         if (running != Role.translate) {
@@ -97,16 +99,16 @@ public final class Application implements AutoCloseable {
             reported.add(DeliveryStage.healthOf(delivery));
             stages.add(delivery.stopped());
             out.printf("Delivering %s (retries on %s) to %s as consumer group %s, %d in flight at most%n",
-                    settings.topics().requests(), settings.topics().retries(), settings.get(AppConfig.REFINER_API_URL),
-                    GroupIds.delivery(settings), settings.delivery().maxInFlight());
+                    topics.requests(), topics.retries(), settings.get(AppConfig.REFINER_API_URL),
+                    GroupIds.delivery(settings), settings.value(AppConfig.DELIVERY_MAX_IN_FLIGHT));
         }
         out.flush();
-        if (settings.ingestEnabled()) {
+        if (settings.value(AppConfig.INGEST_ENABLED)) {
             parts.add(IngestStage.start(settings, out));
         }
-        KafkaReachability kafka = parts.add(new KafkaReachability(settings.adminProperties(), KAFKA_ANSWER_WAIT));
+        KafkaReachability kafka = parts.add(new KafkaReachability(KafkaClientSettings.admin(settings), KAFKA_ANSWER_WAIT));
         Health health = new Health(reported, kafka::reachable, meters);
-        StatusServer status = parts.add(StatusServer.start(settings.get(AppConfig.HTTP_HOST), settings.httpPort(), health, meters));
+        StatusServer status = parts.add(StatusServer.start(settings.get(AppConfig.HTTP_HOST), settings.value(AppConfig.HTTP_PORT), health, meters));
         out.printf("Health, readiness and metrics on http://%s:%d/health, /ready and /metrics%n", settings.get(AppConfig.HTTP_HOST), status.port());
         out.flush();
         ScheduledExecutorService readinessLog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -121,8 +123,8 @@ public final class Application implements AutoCloseable {
 
     /** Starts the embedded default and returns the settings that point at it. */
     private static AppConfig startEmbeddedBroker(AppConfig settings, PrintWriter out, RunningParts parts) {
-        int port = settings.embeddedBrokerPort();
-        EmbeddedKafkaBroker embedded = parts.add(EmbeddedKafkaBroker.start(port, port + 1, settings.embeddedDataDir()));
+        int port = settings.value(AppConfig.EMBEDDED_BROKER_PORT);
+        EmbeddedKafkaBroker embedded = parts.add(EmbeddedKafkaBroker.start(port, port + 1, settings.value(AppConfig.EMBEDDED_DATA_DIR)));
         AppConfig onEmbedded = settings.with(AppConfig.BOOTSTRAP_SERVERS, embedded.bootstrapServers());
         if (onEmbedded.find(AppConfig.SCHEMA_REGISTRY_URL).isEmpty()) {
             onEmbedded = onEmbedded.with(AppConfig.SCHEMA_REGISTRY_URL, AppConfig.EMBEDDED_REGISTRY_URL);
@@ -134,7 +136,7 @@ public final class Application implements AutoCloseable {
         }
         out.printf("Started an embedded Kafka broker on %s (controller on port %d, data in %s)%n",
                 embedded.bootstrapServers(), port + 1, embedded.dataDir().toAbsolutePath());
-        out.printf("Schema registry: %s%n", onEmbedded.schemaRegistryUrl());
+        out.printf("Schema registry: %s%n", onEmbedded.value(AppConfig.SCHEMA_REGISTRY_URL));
         return onEmbedded;
     }
 

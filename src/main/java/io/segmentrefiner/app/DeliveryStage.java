@@ -35,14 +35,14 @@ public final class DeliveryStage {
     }
 
     public static DeliveryEngine start(AppConfig config, MeterRegistry meters) throws ExecutionException, InterruptedException {
-        DeliverySettings settings = config.delivery();
+        DeliverySettings settings = StageSettings.delivery(config);
         requireEqualPartitions(config, settings);
-        Map<String, Object> consumer = config.consumerProperties();
+        Map<String, Object> consumer = KafkaClientSettings.consumer(config);
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, GroupIds.delivery(config));
         // Partition i of the requests topic and of the retry topic go to the same member: a contact's line and its
         // requests are read by one reader. Range assignment gives that for topics of equal partition counts.
         consumer.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
-        Map<String, Object> producer = config.producerProperties();
+        Map<String, Object> producer = KafkaClientSettings.producer(config);
         SchemaRegistry registry = TranslationStage.schemaRegistry(config);
         KafkaConsumer<byte[], byte[]> requests = new KafkaConsumer<>(consumer, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         KafkaProducer<byte[], byte[]> retriesAndDeadLetters = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
@@ -60,7 +60,7 @@ public final class DeliveryStage {
 
     /** The retry topic holds the lines of the requests topic's partitions, partition for partition. */
     private static void requireEqualPartitions(AppConfig config, DeliverySettings settings) throws ExecutionException, InterruptedException {
-        try (Admin admin = Admin.create(config.adminProperties())) {
+        try (Admin admin = Admin.create(KafkaClientSettings.admin(config))) {
             Map<String, TopicDescription> topics = admin.describeTopics(List.of(settings.requestsTopic(), settings.retryTopic()))
                     .allTopicNames().get(30, TimeUnit.SECONDS);
             int requests = topics.get(settings.requestsTopic()).partitions().size();

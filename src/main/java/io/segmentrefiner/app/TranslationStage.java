@@ -76,7 +76,7 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
 
     private static Topology topology(AppConfig config, ConfluentAvroSerde<RefinerRequestRecord> requests) {
         StreamsBuilder builder = new StreamsBuilder();
-        TranslationTopology.build(builder, config.topics(), config.mapping(), requests, new ObjectMapper());
+        TranslationTopology.build(builder, StageSettings.topics(config), StageSettings.mapping(config), requests, new ObjectMapper());
         return builder.build();
     }
 
@@ -86,18 +86,18 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
 
     /** The registry {@code schema.registry.url} names, reached with the settings of this pipeline's Kafka clients. */
     public static SchemaRegistry schemaRegistry(AppConfig config) {
-        return SchemaRegistries.connect(config.schemaRegistryUrl(), config.schemaRegistryUserInfo(), config.adminProperties(),
-                config.replicationFactor());
+        return SchemaRegistries.connect(config.value(AppConfig.SCHEMA_REGISTRY_URL), config.schemaRegistryUserInfo(),
+                KafkaClientSettings.admin(config), config.value(AppConfig.TOPICS_REPLICATION_FACTOR));
     }
 
     public static List<TopicDeclaration> topics(AppConfig config) {
-        return TopicDeclaration.pipeline(config.topics(), config.partitions());
+        return TopicDeclaration.pipeline(StageSettings.topics(config), config.value(AppConfig.TOPICS_PARTITIONS));
     }
 
     /** Creates the declared topics that are missing; brokers that do not answer are a configuration error. */
     public static void createMissingTopics(AppConfig config) throws ExecutionException, InterruptedException {
-        try (Admin admin = Admin.create(config.adminProperties())) {
-            List<String> created = TopicCreator.createMissing(admin, topics(config), config.replicationFactor());
+        try (Admin admin = Admin.create(KafkaClientSettings.admin(config))) {
+            List<String> created = TopicCreator.createMissing(admin, topics(config), config.value(AppConfig.TOPICS_REPLICATION_FACTOR));
             if (!created.isEmpty()) {
                 log.info("Created the missing topics {}", created);
             }
@@ -124,7 +124,7 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
         createMissingTopics(config);
         SchemaRegistry registry = schemaRegistry(config);
         ConfluentAvroSerde<RefinerRequestRecord> requests = requestSerde(registry);
-        KafkaStreams streams = new KafkaStreams(topology(config, requests), config.streamsProperties());
+        KafkaStreams streams = new KafkaStreams(topology(config, requests), KafkaClientSettings.streams(config));
         // Data errors are dead-lettered by the handlers; what reaches here is an aborted transaction (the thread is
         // replaced), an outage the clients do not retry, or a bug (the client stops).
         streams.setUncaughtExceptionHandler(new StreamThreadFailures(Clock.systemUTC()));
@@ -133,7 +133,7 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
         // close leaves at once; static members (group.instance.id) keep their membership, which is what they are for.
         CloseOptions.GroupMembershipOperation onClose = config.staticMembership()
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
-        TranslationStage pipeline = new TranslationStage(streams, registry, requests, config.topics().requests(), onClose);
+        TranslationStage pipeline = new TranslationStage(streams, registry, requests, StageSettings.topics(config).requests(), onClose);
         Thread starter = new Thread(pipeline::registerThenStart, "segment-refiner-translation-start");
         starter.setDaemon(true);
         starter.start();

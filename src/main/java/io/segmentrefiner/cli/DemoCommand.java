@@ -3,6 +3,8 @@ package io.segmentrefiner.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.deadletter.TextHeaders;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.config.AppConfig;
@@ -95,7 +97,7 @@ final class DemoCommand implements Callable<Integer> {
                 List<String> lines = sample();
                 int events = produce(config, lines);
                 out.printf("Sent %d lines holding %d Segment events to %s; waiting for every event to have an outcome...%n",
-                        lines.size(), events, config.topics().input());
+                        lines.size(), events, StageSettings.topics(config).input());
                 out.flush();
                 Outcomes outcomes = await(config, pipeline, refiner, events, Duration.ofSeconds(timeoutSeconds));
                 report(out, events, outcomes, refiner);
@@ -117,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
     private int produce(AppConfig config, List<String> lines) throws Exception {
         SegmentMessageReader reader = new SegmentMessageReader(json);
         int events = 0;
-        Map<String, Object> settings = config.producerProperties();
+        Map<String, Object> settings = KafkaClientSettings.producer(config);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (String line : lines) {
                 byte[] value = line.getBytes(StandardCharsets.UTF_8);
@@ -126,7 +128,7 @@ final class DemoCommand implements Callable<Integer> {
                 byte[] key = incoming.stream().filter(SegmentEvent.class::isInstance).map(SegmentEvent.class::cast)
                         .map(event -> SegmentMessagePreparer.partitionKey(event, Contact::personOf)).flatMap(Optional::stream).findFirst()
                         .map(person -> person.getBytes(StandardCharsets.UTF_8)).orElse(null);
-                producer.send(new ProducerRecord<>(config.topics().input(), key, value)).get();
+                producer.send(new ProducerRecord<>(StageSettings.topics(config).input(), key, value)).get();
             }
         }
         return events;
@@ -142,12 +144,12 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Outcomes await(AppConfig config, TranslationStage pipeline, RefinerStandIn refiner, int events, Duration timeout) {
-        Map<String, Object> settings = config.consumerProperties();
+        Map<String, Object> settings = KafkaClientSettings.consumer(config);
         settings.put(ConsumerConfig.GROUP_ID_CONFIG, "segment-refiner-demo-report");
         Map<String, Integer> deadLettered = new TreeMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<byte[], byte[]> deadLetters = new KafkaConsumer<>(settings, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            deadLetters.subscribe(List.of(config.topics().deadLetters()));
+            deadLetters.subscribe(List.of(StageSettings.topics(config).deadLetters()));
             while (true) {
                 for (ConsumerRecord<byte[], byte[]> record : deadLetters.poll(Duration.ofMillis(200))) {
                     String stage = TextHeaders.read(record.headers(), DeadLetterHeaders.STAGE).orElse("?");

@@ -1,6 +1,8 @@
 package io.segmentrefiner.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.config.ConfigException;
 import io.segmentrefiner.refiner.Contact;
@@ -73,7 +75,7 @@ public final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         AppConfig settings = config.load().forTools();
-        String target = topic != null ? topic : settings.topics().input();
+        String target = topic != null ? topic : StageSettings.topics(settings).input();
         if (target.isBlank()) {
             throw new ParameterException(spec.commandLine(), "--topic must name a topic");
         }
@@ -141,7 +143,7 @@ public final class ProduceCommand implements Callable<Integer> {
     }
 
     private static KafkaProducer<String, byte[]> producer(AppConfig settings) {
-        Map<String, Object> properties = settings.producerProperties();
+        Map<String, Object> properties = KafkaClientSettings.producer(settings);
         properties.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "segment-refiner-produce");
         try {
             return new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());

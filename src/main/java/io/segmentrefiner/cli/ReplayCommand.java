@@ -2,7 +2,9 @@ package io.segmentrefiner.cli;
 
 import io.segmentrefiner.deadletter.TextHeaders;
 import io.segmentrefiner.app.GroupIds;
+import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.app.RunningParts;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.config.ConfigException;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
@@ -92,7 +94,7 @@ final class ReplayCommand implements Callable<Integer> {
         ReplayOptions options;
         try {
             ReplayFilter filter = ReplayFilter.parse(stage, reasons, statuses, since, until, Instant.now());
-            options = new ReplayOptions(settings.topics().deadLetters(), filter, maxReplays,
+            options = new ReplayOptions(StageSettings.topics(settings).deadLetters(), filter, maxReplays,
                     fromOffsets == null ? Map.of() : ReplayOptions.parseOffsets(fromOffsets), dryRun);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
@@ -183,7 +185,7 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> consumerSettings(AppConfig settings) {
-        Map<String, Object> consumer = settings.consumerProperties();
+        Map<String, Object> consumer = KafkaClientSettings.consumer(settings);
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, GroupIds.replay(settings, checkpoint));
         // Looking up an origin topic must not create it.
         consumer.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
@@ -192,7 +194,7 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> producerSettings(AppConfig settings) {
-        Map<String, Object> producer = settings.producerProperties();
+        Map<String, Object> producer = KafkaClientSettings.producer(settings);
         producer.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "segment-refiner-replay");
         return producer;
     }

@@ -1,5 +1,6 @@
 package io.segmentrefiner.cli;
 
+import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.topology.TopicCheck;
@@ -40,12 +41,12 @@ final class TopicsCommand {
             PrintWriter out = spec.commandLine().getOut();
             List<TopicDeclaration> declared = TranslationStage.topics(settings);
             boolean drifted = false;
-            try (Admin admin = Admin.create(settings.adminProperties())) {
-                List<TopicCheck.Status> statuses = TopicCheck.check(admin, declared, settings.replicationFactor());
+            try (Admin admin = Admin.create(KafkaClientSettings.admin(settings))) {
+                List<TopicCheck.Status> statuses = TopicCheck.check(admin, declared, settings.value(AppConfig.TOPICS_REPLICATION_FACTOR));
                 List<TopicDeclaration> missing = statuses.stream().filter(s -> s.state() == TopicCheck.State.MISSING)
                         .map(TopicCheck.Status::topic).toList();
                 if (!dryRun && !missing.isEmpty()) {
-                    TopicCreator.createMissing(admin, missing, settings.replicationFactor());
+                    TopicCreator.createMissing(admin, missing, settings.value(AppConfig.TOPICS_REPLICATION_FACTOR));
                 }
                 for (TopicCheck.Status status : statuses) {
                     TopicDeclaration topic = status.topic();

@@ -2,6 +2,7 @@ package io.segmentrefiner.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.refiner.EventTranslator;
 import io.segmentrefiner.refiner.Outcome;
 import picocli.CommandLine.Command;
@@ -35,7 +36,7 @@ final class TranslateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ObjectMapper json = new ObjectMapper();
-        EventTranslator translator = new EventTranslator(json, config.load().mapping());
+        EventTranslator translator = new EventTranslator(json, StageSettings.mapping(config.load()));
         if (file != null && (!Files.isReadable(file) || Files.isDirectory(file))) {
             throw new ParameterException(spec.commandLine(), "Cannot read " + file);
         }

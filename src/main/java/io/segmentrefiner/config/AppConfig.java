@@ -1,12 +1,5 @@
 package io.segmentrefiner.config;
 
-import io.segmentrefiner.deadletter.DeadLetteringExceptionHandlers;
-import io.segmentrefiner.delivery.DeliverySettings;
-import io.segmentrefiner.delivery.RetryPolicy;
-import io.segmentrefiner.refiner.AttributeRenames;
-import io.segmentrefiner.refiner.MappingSettings;
-import io.segmentrefiner.refiner.PageEventNaming;
-import io.segmentrefiner.topology.TopicNames;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -18,9 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,47 +21,123 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import static io.segmentrefiner.config.SettingParser.asGiven;
+import static io.segmentrefiner.config.SettingParser.atLeast;
+import static io.segmentrefiner.config.SettingParser.duration;
+import static io.segmentrefiner.config.SettingParser.either;
+import static io.segmentrefiner.config.SettingParser.httpUrl;
+import static io.segmentrefiner.config.SettingParser.path;
+import static io.segmentrefiner.config.SettingParser.rate;
+import static io.segmentrefiner.config.SettingParser.renames;
+import static io.segmentrefiner.config.SettingParser.replicationFactor;
+import static io.segmentrefiner.config.SettingParser.tcpPort;
+import static io.segmentrefiner.config.SettingParser.tcpPortOrAnyFree;
+import static io.segmentrefiner.config.SettingParser.text;
+import static io.segmentrefiner.config.SettingParser.trueOrFalse;
+import static io.segmentrefiner.config.SettingParser.writeKeys;
 
 /**
  * The settings: a properties file (given by {@code --config}), each key overridable by an environment variable
  * named in upper case with {@code _} for {@code .} ({@code REFINER_API_KEY} for {@code refiner.api.key}), and the
  * defaults below filled in. Kafka client and Streams settings go by their own names and pass through to Kafka.
+ *
+ * <p>Every setting of this project is declared here once, in the order of the README's table, which is made from
+ * these declarations (checked by {@code ConfigurationTableTest}). The stages build their own settings from them, in
+ * {@code io.segmentrefiner.app}.
  */
 public final class AppConfig {
 
-    public static final String REFINER_API_URL = "refiner.api.url";
-    public static final String REFINER_API_KEY = "refiner.api.key";
-    public static final String MAPPING_PAGE_EVENT = "mapping.page.event";
-    public static final String MAPPING_USER_ATTRIBUTES = "mapping.user.attributes";
-    public static final String MAPPING_ACCOUNT_ATTRIBUTES = "mapping.account.attributes";
-    public static final String INPUT_TOPIC = "input.topic";
-    public static final String REQUESTS_TOPIC = "requests.topic";
-    public static final String RETRY_TOPIC = "retry.topic";
-    public static final String DLQ_TOPIC = "dlq.topic";
-    public static final String DELIVERY_MAX_IN_FLIGHT = "delivery.max.in.flight";
-    public static final String DELIVERY_RATE_LIMIT = "delivery.rate.limit";
-    public static final String DELIVERY_RETRY_MAX_DURATION = "delivery.retry.max.duration";
-    public static final String DELIVERY_RETRY_INITIAL_BACKOFF = "delivery.retry.initial.backoff";
-    public static final String DELIVERY_RETRY_MAX_BACKOFF = "delivery.retry.max.backoff";
-    public static final String DELIVERY_REQUEST_TIMEOUT = "delivery.request.timeout";
-    public static final String DELIVERY_AUTH_PROBE_MAX = "delivery.auth.probe.max";
-    public static final String DELIVERY_COMMIT_INTERVAL = "delivery.commit.interval";
-    public static final String DELIVERY_HOLD_MAX = "delivery.hold.max";
-    public static final String TOPICS_PARTITIONS = "topics.partitions";
-    public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
-    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
-    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
-    public static final String BASIC_AUTH_CREDENTIALS_SOURCE = "basic.auth.credentials.source";
-    public static final String SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO = "schema.registry.basic.auth.user.info";
-    public static final String EMBEDDED_BROKER_PORT = "embedded.broker.port";
-    public static final String EMBEDDED_DATA_DIR = "embedded.data.dir";
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String INGEST_ENABLED = "ingest.enabled";
-    public static final String INGEST_HOST = "ingest.host";
-    public static final String INGEST_PORT = "ingest.port";
-    public static final String INGEST_WRITE_KEYS = "ingest.write.keys";
-    public static final String HTTP_HOST = "http.host";
-    public static final String HTTP_PORT = "http.port";
+    private static final List<Setting<?>> DECLARED = new ArrayList<>();
+
+    // A new setting is one more declaration below, where its row of the README's table goes; its stage reads it with
+    // value(...). Loading, the checks, redaction and the table follow from the declaration.
+    public static final Setting<String> BOOTSTRAP_SERVERS = declare(Setting.optional("bootstrap.servers", text(),
+            "Kafka brokers. Without it, `run` starts the embedded default.").passedToKafka()
+            .documentedDefault("none: embedded broker"));
+    public static final Setting<String> SCHEMA_REGISTRY_URL = declare(Setting.optional("schema.registry.url", text(),
+            "Confluent-compatible Schema Registry (Confluent, Apicurio's `/apis/ccompat/v7`, Karapace, Redpanda); "
+            + "several URLs comma-separated. `kafka://<topic>` keeps schemas in a compacted topic on "
+            + "`bootstrap.servers` (one writing process); `mock://<scope>` is an in-memory registry, for tests.")
+            .documentedDefault("`kafka://_schemas` on the embedded default; required otherwise"));
+    public static final Setting<String> BASIC_AUTH_USER_INFO = declare(Setting.optional("basic.auth.user.info", text(),
+            "`user:password` for the registry's HTTP Basic authentication (Confluent's convention; "
+            + "`schema.registry.basic.auth.user.info` is read too, and so is user info in the URL).").asSecret());
+    public static final Setting<String> SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO = declare(Setting.optional("schema.registry.basic.auth.user.info", text(),
+            "The same as `basic.auth.user.info`, under the name of Confluent's other clients; `basic.auth.user.info` "
+            + "wins when both are set.").asSecret());
+    public static final Setting<String> BASIC_AUTH_CREDENTIALS_SOURCE = declare(Setting.optional("basic.auth.credentials.source", text(),
+            "Accepted for compatibility with Confluent client configs; credentials come from "
+            + "`basic.auth.user.info` or the URL."));
+    public static final Setting<String> REFINER_API_URL = declare(Setting.of("refiner.api.url", "https://api.refiner.io", httpUrl(),
+            "Refiner's API, for delivery."));
+    public static final Setting<String> REFINER_API_KEY = declare(Setting.optional("refiner.api.key", text(),
+            "Refiner's API key, needed by delivery (`--role all` or `deliver`). Never logged, never in metrics or "
+            + "dead letters.").asSecret());
+    public static final Setting<Integer> DELIVERY_MAX_IN_FLIGHT = declare(Setting.of("delivery.max.in.flight", "64", atLeast(1),
+            "Requests in flight at once (and HTTP connections)."));
+    public static final Setting<Double> DELIVERY_RATE_LIMIT = declare(Setting.of("delivery.rate.limit", "0", rate(),
+            "Requests per second at most; `0` is no limit."));
+    public static final Setting<Duration> DELIVERY_RETRY_MAX_DURATION = declare(Setting.of("delivery.retry.max.duration", "4h", duration(),
+            "How long a request is retried (408, 429, 5xx, timeouts, connection errors) before it is "
+            + "dead-lettered, as Segment does. Durations: `250ms`, `30s`, `10m`, `4h`, `1d` or ISO-8601 (`PT4H`)."));
+    public static final Setting<Duration> DELIVERY_RETRY_INITIAL_BACKOFF = declare(Setting.of("delivery.retry.initial.backoff", "1s", duration(),
+            "The first retry waits between half and all of this; each next one doubles it, randomized."));
+    public static final Setting<Duration> DELIVERY_RETRY_MAX_BACKOFF = declare(Setting.of("delivery.retry.max.backoff", "10m", duration(),
+            "The longest wait between attempts (a `Retry-After` on 429 or 503 wins, up to a day; one past "
+            + "`delivery.retry.max.duration` dead-letters at once)."));
+    public static final Setting<Duration> DELIVERY_REQUEST_TIMEOUT = declare(Setting.of("delivery.request.timeout", "30s", duration(),
+            "A request without an answer by then is retried."));
+    public static final Setting<Duration> DELIVERY_AUTH_PROBE_MAX = declare(Setting.of("delivery.auth.probe.max", "5m", duration(),
+            "While Refiner refuses the key (401/403), the longest wait between probes."));
+    public static final Setting<Duration> DELIVERY_COMMIT_INTERVAL = declare(Setting.of("delivery.commit.interval", "200ms", duration(),
+            "How often delivery commits its offsets."));
+    public static final Setting<Integer> DELIVERY_HOLD_MAX = declare(Setting.of("delivery.hold.max", "1000", atLeast(1),
+            "Requests a contact holds behind one that waits for a retry (its later requests wait, to keep their "
+            + "order); one more and the waiting one is dead-lettered `HOLD_LIMIT` so that they go on."));
+    public static final Setting<String> MAPPING_PAGE_EVENT = declare(Setting.of("mapping.page.event", "pageview", either("pageview", "named"),
+            "`pageview` or `named`: how a page call names its Refiner event."));
+    public static final Setting<Map<String, String>> MAPPING_USER_ATTRIBUTES = declare(Setting.of("mapping.user.attributes", "", renames(),
+            "Renames of user traits, `from:to,from:to`, e.g. `address:userAddress,plan:tier`."));
+    public static final Setting<Map<String, String>> MAPPING_ACCOUNT_ATTRIBUTES = declare(Setting.of("mapping.account.attributes", "", renames(),
+            "Renames of group (account) traits, same form."));
+    public static final Setting<String> INPUT_TOPIC = declare(Setting.of("input.topic", "segment.events", text(),
+            "Raw Segment events (JSON bytes)."));
+    public static final Setting<String> REQUESTS_TOPIC = declare(Setting.of("requests.topic", "refiner.requests", text(),
+            "Refiner requests (Avro)."));
+    public static final Setting<String> RETRY_TOPIC = declare(Setting.of("retry.topic", "refiner.requests.retry", text(),
+            "The lines of contacts that wait for a retry: the request to try again when due, and the later "
+            + "requests held behind it. As many partitions as `requests.topic`."));
+    public static final Setting<String> DLQ_TOPIC = declare(Setting.of("dlq.topic", "refiner.dlq", text(),
+            "Dead letters of both stages; also Kafka Streams' `errors.dead.letter.queue.topic.name`."));
+    public static final Setting<Integer> TOPICS_PARTITIONS = declare(Setting.of("topics.partitions", "6", atLeast(1),
+            "Partitions of the topics `run` creates when missing."));
+    public static final Setting<Optional<Short>> TOPICS_REPLICATION_FACTOR = declare(Setting.of("topics.replication.factor", "-1", replicationFactor(),
+            "Their replication factor; `-1` is the broker's `default.replication.factor`."));
+    public static final Setting<Integer> EMBEDDED_BROKER_PORT = declare(Setting.of("embedded.broker.port", "9092", tcpPort(),
+            "Port of the embedded broker (its controller takes the next one). Tools (`produce`, `replay`, "
+            + "`topics`) reach `127.0.0.1:<embedded.broker.port>` when no `bootstrap.servers` is set."));
+    public static final Setting<Boolean> INGEST_ENABLED = declare(Setting.of("ingest.enabled", "false", trueOrFalse(),
+            "Whether `run` serves Segment's HTTP Tracking API as well."));
+    public static final Setting<String> INGEST_HOST = declare(Setting.of("ingest.host", "127.0.0.1", text(),
+            "Where the HTTP Tracking API listens."));
+    public static final Setting<Integer> INGEST_PORT = declare(Setting.of("ingest.port", "8088", tcpPortOrAnyFree(),
+            "Its port; `0` for any free one."));
+    public static final Setting<Set<String>> INGEST_WRITE_KEYS = declare(Setting.optional("ingest.write.keys", writeKeys(),
+            "The write keys it accepts, comma-separated (`wk_web,wk_ios`); required when it runs. A call with "
+            + "none or another gets 401.").asSecret());
+    public static final Setting<String> HTTP_HOST = declare(Setting.of("http.host", "127.0.0.1", text(),
+            "Where `run` serves `GET /health`, `GET /ready` and `GET /metrics`; `0.0.0.0` in a container."));
+    public static final Setting<Integer> HTTP_PORT = declare(Setting.of("http.port", "8080", tcpPortOrAnyFree(),
+            "Their port; `0` for any free one (printed at start)."));
+    public static final Setting<Path> EMBEDDED_DATA_DIR = declare(Setting.of("embedded.data.dir", ".segment-refiner/kafka", path(),
+            "Where the embedded broker keeps its data."));
+    public static final Setting<String> APPLICATION_ID = declare(Setting.of("application.id", "segment-refiner", asGiven(),
+            "Kafka Streams application id (consumer group, transactional ids); delivery's consumer group is "
+            + "`<application.id>-deliver`, replay's checkpoints `<application.id>-replay-<NAME>`.").passedToKafka());
+    public static final Setting<String> PROCESSING_GUARANTEE = declare(Setting.of("processing.guarantee", "exactly_once_v2", asGiven(),
+            "Kafka Streams' guarantee for translation.").passedToKafka());
 
     /** The registry of the embedded default: schemas in a topic of its own broker, kept as long as the broker's data. */
     public static final String EMBEDDED_REGISTRY_URL = "kafka://_schemas";
@@ -76,18 +145,12 @@ public final class AppConfig {
     public static final String EMBEDDED_INSTANCE_ID = "segment-refiner-embedded";
 
     /** This project's settings; every other key is Kafka's. */
-    private static final Set<String> OWN_KEYS = Set.of(REFINER_API_URL, REFINER_API_KEY, MAPPING_PAGE_EVENT,
-            MAPPING_USER_ATTRIBUTES, MAPPING_ACCOUNT_ATTRIBUTES, INPUT_TOPIC, REQUESTS_TOPIC, RETRY_TOPIC, DLQ_TOPIC, TOPICS_PARTITIONS,
-            DELIVERY_MAX_IN_FLIGHT, DELIVERY_RATE_LIMIT, DELIVERY_RETRY_MAX_DURATION, DELIVERY_RETRY_INITIAL_BACKOFF,
-            DELIVERY_RETRY_MAX_BACKOFF, DELIVERY_REQUEST_TIMEOUT, DELIVERY_AUTH_PROBE_MAX, DELIVERY_COMMIT_INTERVAL,
-            DELIVERY_HOLD_MAX, TOPICS_REPLICATION_FACTOR, SCHEMA_REGISTRY_URL, BASIC_AUTH_USER_INFO, BASIC_AUTH_CREDENTIALS_SOURCE,
-            SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, EMBEDDED_BROKER_PORT, EMBEDDED_DATA_DIR, HTTP_HOST, HTTP_PORT,
-            INGEST_ENABLED, INGEST_HOST, INGEST_PORT, INGEST_WRITE_KEYS);
+    private static final Set<String> OWN_KEYS = DECLARED.stream().filter(setting -> !setting.kafka()).map(Setting::key)
+            .collect(Collectors.toUnmodifiableSet());
+    private static final Set<String> SECRET_KEYS = DECLARED.stream().filter(Setting::secret).map(Setting::key)
+            .collect(Collectors.toUnmodifiableSet());
     private static final Map<String, String> DEFAULTS = defaults();
     private static final Set<String> KNOWN_KEYS = knownKeys();
-    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
-    private static final Set<String> SECRET_KEYS = Set.of(REFINER_API_KEY, BASIC_AUTH_USER_INFO, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO,
-            INGEST_WRITE_KEYS);
     private static final List<String> KAFKA_PREFIXES = List.of(StreamsConfig.CONSUMER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX,
             StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.PRODUCER_PREFIX,
             StreamsConfig.ADMIN_CLIENT_PREFIX, StreamsConfig.TOPIC_PREFIX);
@@ -98,36 +161,19 @@ public final class AppConfig {
         this.values = Collections.unmodifiableMap(values);
     }
 
+    private static <T> Setting<T> declare(Setting<T> setting) {
+        DECLARED.add(setting);
+        return setting;
+    }
+
+    /** Every declared setting, in the order of the README's table. */
+    public static List<Setting<?>> settings() {
+        return List.copyOf(DECLARED);
+    }
+
     private static Map<String, String> defaults() {
-        Map<String, String> defaults = new LinkedHashMap<>();
-        defaults.put(REFINER_API_URL, "https://api.refiner.io");
-        defaults.put(MAPPING_PAGE_EVENT, "pageview");
-        defaults.put(MAPPING_USER_ATTRIBUTES, "");
-        defaults.put(MAPPING_ACCOUNT_ATTRIBUTES, "");
-        defaults.put(INPUT_TOPIC, TopicNames.DEFAULTS.input());
-        defaults.put(REQUESTS_TOPIC, TopicNames.DEFAULTS.requests());
-        defaults.put(RETRY_TOPIC, TopicNames.DEFAULTS.retries());
-        defaults.put(DLQ_TOPIC, TopicNames.DEFAULTS.deadLetters());
-        defaults.put(DELIVERY_MAX_IN_FLIGHT, "64");
-        defaults.put(DELIVERY_RATE_LIMIT, "0");
-        defaults.put(DELIVERY_RETRY_MAX_DURATION, "4h");
-        defaults.put(DELIVERY_RETRY_INITIAL_BACKOFF, "1s");
-        defaults.put(DELIVERY_RETRY_MAX_BACKOFF, "10m");
-        defaults.put(DELIVERY_REQUEST_TIMEOUT, "30s");
-        defaults.put(DELIVERY_AUTH_PROBE_MAX, "5m");
-        defaults.put(DELIVERY_COMMIT_INTERVAL, "200ms");
-        defaults.put(DELIVERY_HOLD_MAX, "1000");
-        defaults.put(TOPICS_PARTITIONS, "6");
-        defaults.put(TOPICS_REPLICATION_FACTOR, "-1");
-        defaults.put(EMBEDDED_BROKER_PORT, "9092");
-        defaults.put(INGEST_ENABLED, "false");
-        defaults.put(INGEST_HOST, "127.0.0.1");
-        defaults.put(INGEST_PORT, "8088");
-        defaults.put(HTTP_HOST, "127.0.0.1");
-        defaults.put(HTTP_PORT, "8080");
-        defaults.put(EMBEDDED_DATA_DIR, ".segment-refiner/kafka");
-        defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, "segment-refiner");
-        defaults.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        Map<String, String> defaults = new TreeMap<>();
+        DECLARED.forEach(setting -> setting.defaultValue().ifPresent(value -> defaults.put(setting.key(), value)));
         return Collections.unmodifiableMap(defaults);
     }
 
@@ -161,6 +207,10 @@ public final class AppConfig {
         return check(changed);
     }
 
+    public AppConfig with(Setting<?> setting, String value) {
+        return with(setting.key(), value);
+    }
+
     public static String environmentVariable(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
@@ -177,6 +227,7 @@ public final class AppConfig {
         return values;
     }
 
+    /** Every key must be known, and every setting with a default must read; the others are read when a command needs them. */
     private static AppConfig check(Map<String, String> values) {
         for (String key : values.keySet()) {
             if (!isKnown(key)) {
@@ -185,19 +236,13 @@ public final class AppConfig {
             }
         }
         AppConfig config = new AppConfig(values);
-        config.mapping();
-        config.partitions();
-        config.replicationFactor();
-        config.embeddedBrokerPort();
-        config.httpPort();
-        config.ingestPort();
-        config.ingestEnabled();
-        config.deliverySettings("");
+        DECLARED.stream().filter(setting -> setting.defaultValue().isPresent()).forEach(setting -> config.value(setting));
         return config;
     }
 
     private static Set<String> knownKeys() {
-        Set<String> known = new HashSet<>(OWN_KEYS);
+        Set<String> known = new HashSet<>();
+        DECLARED.forEach(setting -> known.add(setting.key()));
         known.addAll(StreamsConfig.configDef().names());
         known.addAll(ProducerConfig.configNames());
         known.addAll(ConsumerConfig.configNames());
@@ -209,6 +254,17 @@ public final class AppConfig {
         return KNOWN_KEYS.contains(key) || KAFKA_PREFIXES.stream().anyMatch(key::startsWith);
     }
 
+    /** The setting's value, read by its parser; a missing or wrong one is a {@link ConfigException} naming it. */
+    public <T> T value(Setting<T> setting) {
+        return setting.parser().parse(setting.key(), values.get(setting.key()));
+    }
+
+    /** The setting's value, or empty when it is not set or blank. */
+    public <T> Optional<T> find(Setting<T> setting) {
+        return find(setting.key()).map(text -> setting.parser().parse(setting.key(), text));
+    }
+
+    /** The text of any setting, this project's or Kafka's; a missing or blank one is a {@link ConfigException}. */
     public String get(String key) {
         String value = values.get(key);
         if (value == null || value.isBlank()) {
@@ -217,8 +273,19 @@ public final class AppConfig {
         return value;
     }
 
+    public String get(Setting<?> setting) {
+        return get(setting.key());
+    }
+
     public Optional<String> find(String key) {
         return Optional.ofNullable(values.get(key)).filter(value -> !value.isBlank());
+    }
+
+    /** The settings that pass on to Kafka: every key that is not this project's own, as given. */
+    public Map<String, String> kafkaSettings() {
+        Map<String, String> kafka = new TreeMap<>(values);
+        kafka.keySet().removeAll(OWN_KEYS);
+        return kafka;
     }
 
     /** Whether Kafka Streams runs as a static group member: {@code group.instance.id}, plain or under a consumer prefix. */
@@ -236,240 +303,11 @@ public final class AppConfig {
      * embedded broker that {@code run} started on {@code 127.0.0.1:<embedded.broker.port>}.
      */
     public AppConfig forTools() {
-        return bootstrapServers().isPresent() ? this : with(BOOTSTRAP_SERVERS, "127.0.0.1:" + embeddedBrokerPort());
-    }
-
-    public MappingSettings mapping() {
-        PageEventNaming pageEvent;
-        try {
-            pageEvent = PageEventNaming.parse(get(MAPPING_PAGE_EVENT));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(MAPPING_PAGE_EVENT, e.getMessage() + " (expected pageview or named)");
-        }
-        return new MappingSettings(pageEvent, renames(MAPPING_USER_ATTRIBUTES), renames(MAPPING_ACCOUNT_ATTRIBUTES));
-    }
-
-    private AttributeRenames renames(String key) {
-        try {
-            return AttributeRenames.parse(values.get(key));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, e.getMessage() + " (expected from:to,from:to)");
-        }
-    }
-
-    public TopicNames topics() {
-        return new TopicNames(get(INPUT_TOPIC), get(REQUESTS_TOPIC), get(RETRY_TOPIC), get(DLQ_TOPIC));
-    }
-
-    public int partitions() {
-        int partitions = integer(TOPICS_PARTITIONS);
-        if (partitions < 1) {
-            throw new ConfigException(TOPICS_PARTITIONS, "must be at least 1");
-        }
-        return partitions;
-    }
-
-    /** Empty means the broker's {@code default.replication.factor}. */
-    public Optional<Short> replicationFactor() {
-        int factor = integer(TOPICS_REPLICATION_FACTOR);
-        if (factor == -1) {
-            return Optional.empty();
-        }
-        if (factor < 1 || factor > Short.MAX_VALUE) {
-            throw new ConfigException(TOPICS_REPLICATION_FACTOR, "must be -1 (the broker's default) or at least 1");
-        }
-        return Optional.of((short) factor);
-    }
-
-    public int embeddedBrokerPort() {
-        int port = integer(EMBEDDED_BROKER_PORT);
-        if (port < 1 || port > 65535) {
-            throw new ConfigException(EMBEDDED_BROKER_PORT, "must be a TCP port, 1 to 65535");
-        }
-        return port;
-    }
-
-    /** Whether {@code run} serves Segment's HTTP Tracking API too. */
-    public boolean ingestEnabled() {
-        String value = get(INGEST_ENABLED).trim();
-        if (!value.equals("true") && !value.equals("false")) {
-            throw new ConfigException(INGEST_ENABLED, "'" + value + "' is neither true nor false");
-        }
-        return value.equals("true");
-    }
-
-    /** The port of the HTTP Tracking API; 0 for any free one. */
-    public int ingestPort() {
-        int port = integer(INGEST_PORT);
-        if (port < 0 || port > 65535) {
-            throw new ConfigException(INGEST_PORT, "must be a TCP port, 0 (any free one) to 65535");
-        }
-        return port;
-    }
-
-    /** The write keys the HTTP Tracking API accepts: at least one. */
-    public Set<String> ingestWriteKeys() {
-        Set<String> keys = new java.util.LinkedHashSet<>();
-        for (String key : get(INGEST_WRITE_KEYS).split(",")) {
-            if (!key.isBlank()) {
-                keys.add(key.trim());
-            }
-        }
-        if (keys.isEmpty()) {
-            throw new ConfigException(INGEST_WRITE_KEYS, "names no write key (comma-separated, such as wk_web,wk_ios)");
-        }
-        return keys;
-    }
-
-    /** The port of /health, /ready and /metrics; 0 for any free one. */
-    public int httpPort() {
-        int port = integer(HTTP_PORT);
-        if (port < 0 || port > 65535) {
-            throw new ConfigException(HTTP_PORT, "must be a TCP port, 0 (any free one) to 65535");
-        }
-        return port;
-    }
-
-    public Path embeddedDataDir() {
-        return Path.of(get(EMBEDDED_DATA_DIR));
-    }
-
-    public String schemaRegistryUrl() {
-        return get(SCHEMA_REGISTRY_URL);
+        return bootstrapServers().isPresent() ? this : with(BOOTSTRAP_SERVERS, "127.0.0.1:" + value(EMBEDDED_BROKER_PORT));
     }
 
     public Optional<String> schemaRegistryUserInfo() {
         return find(BASIC_AUTH_USER_INFO).or(() -> find(SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO));
-    }
-
-    /** The settings of delivery; the API key is required. */
-    public DeliverySettings delivery() {
-        return deliverySettings(find(REFINER_API_KEY).orElseThrow(() -> new ConfigException(REFINER_API_KEY,
-                "required for delivery (run --role all or deliver), and not set (in the --config file or as "
-                        + environmentVariable(REFINER_API_KEY) + ")")));
-    }
-
-    private DeliverySettings deliverySettings(String apiKey) {
-        int maxInFlight = integer(DELIVERY_MAX_IN_FLIGHT);
-        if (maxInFlight < 1) {
-            throw new ConfigException(DELIVERY_MAX_IN_FLIGHT, "must be at least 1");
-        }
-        double rate;
-        try {
-            rate = Double.parseDouble(get(DELIVERY_RATE_LIMIT));
-        } catch (NumberFormatException e) {
-            throw new ConfigException(DELIVERY_RATE_LIMIT, "'" + values.get(DELIVERY_RATE_LIMIT) + "' is not a number of requests per second");
-        }
-        if (rate < 0) {
-            throw new ConfigException(DELIVERY_RATE_LIMIT, "must be 0 (no limit) or more");
-        }
-        int holdMax = integer(DELIVERY_HOLD_MAX);
-        if (holdMax < 1) {
-            throw new ConfigException(DELIVERY_HOLD_MAX, "must be at least 1");
-        }
-        String url = get(REFINER_API_URL);
-        if (!url.startsWith("http://") && !url.startsWith("https://")) {
-            throw new ConfigException(REFINER_API_URL, "'" + url + "' is not an http:// or https:// URL");
-        }
-        RetryPolicy retry = new RetryPolicy(duration(DELIVERY_RETRY_INITIAL_BACKOFF), duration(DELIVERY_RETRY_MAX_BACKOFF),
-                duration(DELIVERY_RETRY_MAX_DURATION));
-        TopicNames topics = topics();
-        return new DeliverySettings(url, apiKey, topics.requests(), topics.retries(), topics.deadLetters(), maxInFlight, rate,
-                retry, duration(DELIVERY_REQUEST_TIMEOUT), duration(DELIVERY_AUTH_PROBE_MAX), duration(DELIVERY_COMMIT_INTERVAL), holdMax);
-    }
-
-    /** A duration written {@code 250ms}, {@code 30s}, {@code 10m}, {@code 4h}, {@code 1d}, or in ISO-8601 ({@code PT4H}). */
-    public Duration duration(String key) {
-        String text = get(key).trim();
-        try {
-            if (text.toUpperCase(Locale.ROOT).startsWith("P")) {
-                return Duration.parse(text);
-            }
-            java.util.regex.Matcher matcher = DURATION.matcher(text);
-            if (matcher.matches()) {
-                long amount = Long.parseLong(matcher.group(1));
-                return switch (matcher.group(2)) {
-                    case "ms" -> Duration.ofMillis(amount);
-                    case "s" -> Duration.ofSeconds(amount);
-                    case "m" -> Duration.ofMinutes(amount);
-                    case "h" -> Duration.ofHours(amount);
-                    default -> Duration.ofDays(amount);
-                };
-            }
-        } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
-            // falls through to the error below
-        }
-        throw new ConfigException(key, "'" + text + "' is not a duration (such as 250ms, 30s, 10m, 4h, 1d or PT4H)");
-    }
-
-    /**
-     * The settings of this project's plain consumers: the Kafka settings a consumer takes, reading only what
-     * translation committed (it writes in transactions), from the start when the group has no offset, committing
-     * by hand.
-     */
-    public Map<String, Object> consumerProperties() {
-        Map<String, Object> consumer = kafkaSettingsOf(ConsumerConfig.configNames());
-        consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return consumer;
-    }
-
-    /**
-     * The settings of this project's plain producers: the Kafka settings a producer takes, acknowledged by all
-     * replicas and idempotent. Only Kafka Streams writes in transactions: a {@code transactional.id} meant for it
-     * would make every send of these producers fail.
-     */
-    public Map<String, Object> producerProperties() {
-        Map<String, Object> producer = kafkaSettingsOf(ProducerConfig.configNames());
-        producer.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producer.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        producer.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return producer;
-    }
-
-    private Map<String, Object> kafkaSettingsOf(Set<String> names) {
-        Map<String, Object> settings = new TreeMap<>();
-        values.forEach((key, value) -> {
-            if (names.contains(key)) {
-                settings.put(key, value);
-            }
-        });
-        return settings;
-    }
-
-    private int integer(String key) {
-        try {
-            return Integer.parseInt(get(key));
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, "'" + values.get(key) + "' is not a whole number");
-        }
-    }
-
-    /** The Kafka Streams settings: every Kafka key as given, over this project's defaults for Streams. */
-    public Properties streamsProperties() {
-        Properties streams = new Properties();
-        streams.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, get(DLQ_TOPIC));
-        streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandlers.Processing.class.getName());
-        streams.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandlers.Production.class.getName());
-        // No global tables here; this opts into Kafka 5.0's default and spares every start a warning about it.
-        streams.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
-        values.forEach((key, value) -> {
-            if (isKafkaKey(key)) {
-                streams.put(key, value);
-            }
-        });
-        return streams;
-    }
-
-    /** The Kafka settings that an admin client takes. */
-    public Map<String, Object> adminProperties() {
-        return kafkaSettingsOf(AdminClientConfig.configNames());
-    }
-
-    private static boolean isKafkaKey(String key) {
-        return !OWN_KEYS.contains(key);
     }
 
     /** Every setting, secrets masked: what {@code run} may print. */

@@ -7,6 +7,10 @@ public class ConfigException extends RuntimeException {
         super("Setting '" + key + "': " + problem);
     }
 
+    public ConfigException(Setting<?> setting, String problem) {
+        this(setting.key(), problem);
+    }
+
     public ConfigException(String message) {
         super(message);
     }

@@ -1,5 +1,6 @@
 package io.segmentrefiner.deadletter;
 
+import io.segmentrefiner.config.Durations;
 import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.common.header.Headers;
 
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -29,7 +29,6 @@ public record ReplayFilter(Optional<Reason.Stage> stage, Set<Reason> reasons, Se
     public static final ReplayFilter EVERYTHING = new ReplayFilter(Optional.empty(), Set.of(), Set.of(), Optional.empty(), Optional.empty());
 
     private static final Pattern STATUS = Pattern.compile("[1-5](xx|\\d\\d)");
-    private static final Pattern AGO = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
     public ReplayFilter {
         reasons = Set.copyOf(reasons);
@@ -77,22 +76,8 @@ public record ReplayFilter(Optional<Reason.Stage> stage, Set<Reason> reasons, Se
     static Instant time(String flag, String text, Instant now) {
         String trimmed = text.trim();
         try {
-            Matcher ago = AGO.matcher(trimmed);
-            if (ago.matches()) {
-                long amount = Long.parseLong(ago.group(1));
-                Duration duration = switch (ago.group(2)) {
-                    case "ms" -> Duration.ofMillis(amount);
-                    case "s" -> Duration.ofSeconds(amount);
-                    case "m" -> Duration.ofMinutes(amount);
-                    case "h" -> Duration.ofHours(amount);
-                    default -> Duration.ofDays(amount);
-                };
-                return now.minus(duration);
-            }
-            if (trimmed.toUpperCase(Locale.ROOT).startsWith("P")) {
-                return now.minus(Duration.parse(trimmed));
-            }
-            return Instant.parse(trimmed);
+            Optional<Duration> ago = Durations.parse(trimmed);
+            return ago.isPresent() ? now.minus(ago.get()) : Instant.parse(trimmed);
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new IllegalArgumentException(flag + ": '" + text + "' is neither an instant (such as 2026-11-28T10:00:00Z) "
                     + "nor a duration ago (such as 30m, 2h or 1d)");

@@ -56,7 +56,7 @@ public final class IngestServer implements AutoCloseable {
     }
 
     /**
-     * @param producerSettings the settings of the producer: AppConfig.producerProperties()
+     * @param producerSettings the settings of the producer: KafkaClientSettings.producer(AppConfig)
      * @param port             0 for any free port
      */
     public static IngestServer start(String host, int port, Set<String> writeKeys, String topic,

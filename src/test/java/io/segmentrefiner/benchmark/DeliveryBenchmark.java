@@ -1,6 +1,7 @@
 package io.segmentrefiner.benchmark;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.app.TranslationStage;
@@ -47,16 +48,16 @@ public final class DeliveryBenchmark {
              RefinerStub stub = RefinerStub.start()) {
             stub.answer(request -> RefinerStub.Answer.ok().after(LATENCY));
             AppConfig config = AppConfig.of(Map.of(
-                    AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                    AppConfig.SCHEMA_REGISTRY_URL, "mock://delivery-benchmark",
-                    AppConfig.REFINER_API_URL, stub.url(),
-                    AppConfig.REFINER_API_KEY, "benchmark",
-                    AppConfig.DELIVERY_MAX_IN_FLIGHT, Integer.toString(IN_FLIGHT),
+                    AppConfig.BOOTSTRAP_SERVERS.key(), broker.bootstrapServers(),
+                    AppConfig.SCHEMA_REGISTRY_URL.key(), "mock://delivery-benchmark",
+                    AppConfig.REFINER_API_URL.key(), stub.url(),
+                    AppConfig.REFINER_API_KEY.key(), "benchmark",
+                    AppConfig.DELIVERY_MAX_IN_FLIGHT.key(), Integer.toString(IN_FLIGHT),
                     "application.id", "delivery-benchmark"));
             TranslationStage.createMissingTopics(config);
             produce(config, requests);
             System.out.printf("Produced %,d requests to %s; the stub answers after %d ms; %d in flight%n",
-                    requests, config.topics().requests(), LATENCY.toMillis(), IN_FLIGHT);
+                    requests, StageSettings.topics(config).requests(), LATENCY.toMillis(), IN_FLIGHT);
 
             double bare = bareLoop(stub.url(), requests);
             int before = stub.delivered().size();
@@ -81,7 +82,7 @@ public final class DeliveryBenchmark {
                 ProducerConfig.LINGER_MS_CONFIG, 20), new StringSerializer(), serde.serializer())) {
             for (int i = 0; i < count; i++) {
                 String contact = "user-" + (i % 5_000);
-                producer.send(new ProducerRecord<>(config.topics().requests(), contact, RequestRecords.track("m-" + i, contact, "Survey Shown")));
+                producer.send(new ProducerRecord<>(StageSettings.topics(config).requests(), contact, RequestRecords.track("m-" + i, contact, "Survey Shown")));
             }
             producer.flush();
         }

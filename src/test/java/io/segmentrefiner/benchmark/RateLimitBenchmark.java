@@ -1,6 +1,7 @@
 package io.segmentrefiner.benchmark;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.app.TranslationStage;
@@ -67,21 +68,21 @@ public final class RateLimitBenchmark {
         try (RefinerStub stub = RefinerStub.start()) {
             stub.answer(answer);
             AppConfig config = AppConfig.of(Map.of(
-                    AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                    AppConfig.SCHEMA_REGISTRY_URL, "mock://ratelimit-benchmark",
-                    AppConfig.REFINER_API_URL, stub.url(),
-                    AppConfig.REFINER_API_KEY, "benchmark",
-                    AppConfig.REQUESTS_TOPIC, "refiner.requests." + run,
-                    AppConfig.RETRY_TOPIC, "refiner.requests.retry." + run,
-                    AppConfig.DLQ_TOPIC, "refiner.dlq." + run,
-                    AppConfig.INPUT_TOPIC, "segment.events." + run,
+                    AppConfig.BOOTSTRAP_SERVERS.key(), broker.bootstrapServers(),
+                    AppConfig.SCHEMA_REGISTRY_URL.key(), "mock://ratelimit-benchmark",
+                    AppConfig.REFINER_API_URL.key(), stub.url(),
+                    AppConfig.REFINER_API_KEY.key(), "benchmark",
+                    AppConfig.REQUESTS_TOPIC.key(), "refiner.requests." + run,
+                    AppConfig.RETRY_TOPIC.key(), "refiner.requests.retry." + run,
+                    AppConfig.DLQ_TOPIC.key(), "refiner.dlq." + run,
+                    AppConfig.INPUT_TOPIC.key(), "segment.events." + run,
                     "application.id", "ratelimit-benchmark-" + run));
             TranslationStage.createMissingTopics(config);
             List<RefinerRequestRecord> waiting = new ArrayList<>(requests);
             for (int i = 0; i < requests; i++) {
                 waiting.add(RequestRecords.track("m-" + i, "user-" + (i % 5_000), "Survey Shown"));
             }
-            RequestRecords.produce(broker.bootstrapServers(), config.topics().requests(), InMemorySchemaRegistry.scope("ratelimit-benchmark"), waiting);
+            RequestRecords.produce(broker.bootstrapServers(), StageSettings.topics(config).requests(), InMemorySchemaRegistry.scope("ratelimit-benchmark"), waiting);
 
             long start = System.nanoTime();
             Instant steadyFrom = Instant.now().plus(WARM_UP);

@@ -1,6 +1,8 @@
 package io.segmentrefiner.benchmark;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.app.TranslationStage;
@@ -42,14 +44,14 @@ public final class StuckContactBenchmark {
              RefinerStub stub = RefinerStub.start()) {
             stub.answer(request -> RequestRecords.contactOf(request.body()).equals(STUCK) ? Answer.status(500) : Answer.ok());
             AppConfig config = AppConfig.of(Map.of(
-                    AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                    AppConfig.SCHEMA_REGISTRY_URL, "mock://stuck-benchmark",
-                    AppConfig.REFINER_API_URL, stub.url(),
-                    AppConfig.REFINER_API_KEY, "benchmark",
-                    AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "50ms",
-                    AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "200ms",
-                    AppConfig.DELIVERY_HOLD_MAX, Integer.toString(heldTarget + 10),
-                    AppConfig.TOPICS_PARTITIONS, "1",
+                    AppConfig.BOOTSTRAP_SERVERS.key(), broker.bootstrapServers(),
+                    AppConfig.SCHEMA_REGISTRY_URL.key(), "mock://stuck-benchmark",
+                    AppConfig.REFINER_API_URL.key(), stub.url(),
+                    AppConfig.REFINER_API_KEY.key(), "benchmark",
+                    AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF.key(), "50ms",
+                    AppConfig.DELIVERY_RETRY_MAX_BACKOFF.key(), "200ms",
+                    AppConfig.DELIVERY_HOLD_MAX.key(), Integer.toString(heldTarget + 10),
+                    AppConfig.TOPICS_PARTITIONS.key(), "1",
                     "application.id", "stuck-benchmark"));
             TranslationStage.createMissingTopics(config);
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -60,25 +62,25 @@ public final class StuckContactBenchmark {
                 for (int i = 1; i <= 10_000; i++) {
                     others.add(RequestRecords.track("o-" + i, "user-" + (i % 5_000), "Survey Shown " + i));
                 }
-                RequestRecords.produce(broker.bootstrapServers(), config.topics().requests(), registry, others);
+                RequestRecords.produce(broker.bootstrapServers(), StageSettings.topics(config).requests(), registry, others);
                 Await.until("the other contacts' requests delivered", Duration.ofMinutes(5), () -> stub.delivered().size() == 10_000);
                 long heapBefore = usedHeapAfterGc();
-                long bytesBefore = bytesOf(config, new TopicPartition(config.topics().retries(), 0));
+                long bytesBefore = bytesOf(config, new TopicPartition(StageSettings.topics(config).retries(), 0));
 
                 List<RefinerRequestRecord> later = new ArrayList<>();
                 for (int i = 1; i <= heldTarget; i++) {
                     later.add(RequestRecords.track("m-" + i, STUCK, "Survey Shown " + i));
                 }
-                RequestRecords.produce(broker.bootstrapServers(), config.topics().requests(), registry, later);
+                RequestRecords.produce(broker.bootstrapServers(), StageSettings.topics(config).requests(), registry, later);
                 Await.until("the stuck contact's later requests held", Duration.ofMinutes(5),
                         () -> meters.get("refiner.delivery.held").gauge().value() >= heldTarget + 1);
                 long heap = usedHeapAfterGc() - heapBefore;
-                long heldBytes = bytesOf(config, new TopicPartition(config.topics().retries(), 0)) - bytesBefore;
+                long heldBytes = bytesOf(config, new TopicPartition(StageSettings.topics(config).retries(), 0)) - bytesBefore;
                 int attemptsBefore = attemptsOfTheStuckOne(stub);
-                long retryBytesBefore = bytesOf(config, new TopicPartition(config.topics().retries(), 0));
+                long retryBytesBefore = bytesOf(config, new TopicPartition(StageSettings.topics(config).retries(), 0));
                 Thread.sleep(20_000); // retries of the stuck request, up to 200 ms apart: hours of them at 10 minutes, squeezed
                 int retries = attemptsOfTheStuckOne(stub) - attemptsBefore;
-                long retryBytes = bytesOf(config, new TopicPartition(config.topics().retries(), 0)) - retryBytesBefore;
+                long retryBytes = bytesOf(config, new TopicPartition(StageSettings.topics(config).retries(), 0)) - retryBytesBefore;
                 System.out.printf("stuck contact: %,d requests held behind one that Refiner refuses%n"
                                 + "  heap:        %,d bytes, %,.0f a held request%n"
                                 + "  retry topic: %,d bytes for the held requests, %,.0f each; %,d bytes for %d more retries of the stuck one, %,.0f each%n",
@@ -101,7 +103,7 @@ public final class StuckContactBenchmark {
     }
 
     private static long bytesOf(AppConfig config, TopicPartition partition) throws Exception {
-        try (Admin admin = Admin.create(config.adminProperties())) {
+        try (Admin admin = Admin.create(KafkaClientSettings.admin(config))) {
             long bytes = 0;
             for (Map<String, LogDirDescription> dirs : admin.describeLogDirs(List.of(1)).allDescriptions().get().values()) {
                 for (LogDirDescription dir : dirs.values()) {

@@ -1,5 +1,6 @@
 package io.segmentrefiner.benchmark;
 
+import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.KafkaBrokerProcess;
@@ -62,11 +63,11 @@ public final class TranslationBenchmark {
                     events, bytes, (double) bytes / events, PARTITIONS);
 
             AppConfig config = AppConfig.of(Map.of(
-                    AppConfig.BOOTSTRAP_SERVERS, bootstrap,
-                    AppConfig.SCHEMA_REGISTRY_URL, "mock://benchmark",
-                    AppConfig.INPUT_TOPIC, topics.input(),
-                    AppConfig.REQUESTS_TOPIC, topics.requests(),
-                    AppConfig.DLQ_TOPIC, topics.deadLetters(),
+                    AppConfig.BOOTSTRAP_SERVERS.key(), bootstrap,
+                    AppConfig.SCHEMA_REGISTRY_URL.key(), "mock://benchmark",
+                    AppConfig.INPUT_TOPIC.key(), topics.input(),
+                    AppConfig.REQUESTS_TOPIC.key(), topics.requests(),
+                    AppConfig.DLQ_TOPIC.key(), topics.deadLetters(),
                     "num.stream.threads", threads,
                     "state.dir", RealInfrastructure.workDir("benchmark-state").toString()));
 
@@ -106,7 +107,7 @@ public final class TranslationBenchmark {
 
     private static double measure(String name, AppConfig config, int events, String bootstrap, String input,
                                   Function<Properties, Topology> topology) throws Exception {
-        Properties properties = config.streamsProperties();
+        Properties properties = KafkaClientSettings.streams(config);
         String group = properties.getProperty("application.id");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
              KafkaStreams streams = new KafkaStreams(topology.apply(properties), properties)) {

@@ -37,7 +37,7 @@ class TopicsCommandIntegrationTest {
     void configure(KafkaBrokerProcess broker) throws Exception {
         this.broker = broker;
         Map<String, String> settings = PipelineSettings.forRun("topics-it", broker);
-        settings.put(AppConfig.TOPICS_PARTITIONS, "2");
+        settings.put(AppConfig.TOPICS_PARTITIONS.key(), "2");
         run = PipelineSettings.runOf(settings);
         config = PipelineSettings.write(settings, dir.resolve("refiner.properties"));
     }

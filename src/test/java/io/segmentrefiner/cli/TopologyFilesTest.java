@@ -52,7 +52,7 @@ class TopologyFilesTest {
                 | topic | setting | holds | partitions | configs |
                 |---|---|---|---|---|
                 """);
-        String[] settings = {AppConfig.INPUT_TOPIC, AppConfig.REQUESTS_TOPIC, AppConfig.RETRY_TOPIC, AppConfig.DLQ_TOPIC};
+        String[] settings = {AppConfig.INPUT_TOPIC.key(), AppConfig.REQUESTS_TOPIC.key(), AppConfig.RETRY_TOPIC.key(), AppConfig.DLQ_TOPIC.key()};
         int row = 0;
         for (TopicDeclaration topic : TranslationStage.topics(defaults)) {
             StringBuilder configs = new StringBuilder();

@@ -1,6 +1,7 @@
 package io.segmentrefiner.deadletter;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.RealInfrastructure;
@@ -51,7 +52,7 @@ class DeadLetteringExceptionHandlersTest {
     }
 
     private TestInputTopic<byte[], byte[]> start(Topology topology) {
-        Properties properties = AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")).streamsProperties();
+        Properties properties = KafkaClientSettings.streams(AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")));
         properties.put(StreamsConfig.STATE_DIR_CONFIG, RealInfrastructure.workDir("ttd-handlers").toString());
         driver = new TopologyTestDriver(topology, properties);
         return driver.createInputTopic("segment.events", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());

@@ -1,6 +1,8 @@
 package io.segmentrefiner.deadletter;
 
 import io.segmentrefiner.app.GroupIds;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.refiner.Reason;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
@@ -132,20 +134,20 @@ class ReplayIntegrationTest {
     /** A dead letter as translation writes it. */
     private void deadLetterOfTranslation(int partition, String key, String value, String reason, Headers own) throws Exception {
         DeadLetter deadLetter = new DeadLetter(Reason.valueOf(reason), "the event has no " + reason,
-                new DeadLetter.Origin(config.topics().input(), 1, 17));
+                new DeadLetter.Origin(StageSettings.topics(config).input(), 1, 17));
         writeDeadLetter(partition, null, key, value, deadLetter.appendTo(own));
     }
 
     /** A dead letter as delivery writes it, after the last attempt answered {@code status}. */
     private void deadLetterOfDelivery(int partition, String key, String value, String reason, int status, Headers own) throws Exception {
         DeadLetter deadLetter = new DeadLetter(Reason.valueOf(reason), "Refiner answered " + status,
-                new DeadLetter.Origin(config.topics().requests(), 2, 5), Optional.of(new DeadLetter.Attempts(status, 6,
+                new DeadLetter.Origin(StageSettings.topics(config).requests(), 2, 5), Optional.of(new DeadLetter.Attempts(status, 6,
                 Instant.parse("2026-11-28T09:00:00Z"), Instant.parse("2026-11-28T13:00:00Z"), "{\"error\":\"status " + status + "\"}")));
         writeDeadLetter(partition, null, key, value, deadLetter.appendTo(own));
     }
 
     private void writeDeadLetter(int partition, Long timestamp, String key, String value, Headers headers) throws Exception {
-        producer.send(new ProducerRecord<>(config.topics().deadLetters(), partition, timestamp, bytes(key), bytes(value), headers)).get();
+        producer.send(new ProducerRecord<>(StageSettings.topics(config).deadLetters(), partition, timestamp, bytes(key), bytes(value), headers)).get();
     }
 
     private List<ConsumerRecord<byte[], byte[]>> read(String topic, int count) {
@@ -158,7 +160,7 @@ class ReplayIntegrationTest {
     }
 
     private Map<TopicPartition, Long> committed(String checkpoint) throws Exception {
-        try (Admin admin = Admin.create(config.adminProperties())) {
+        try (Admin admin = Admin.create(KafkaClientSettings.admin(config))) {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(GroupIds.replay(config, checkpoint))
                     .partitionsToOffsetAndMetadata().get();
             return offsets.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
@@ -179,7 +181,7 @@ class ReplayIntegrationTest {
         deadLetterOfTranslation(1, null, "not json", "INVALID_JSON", new RecordHeaders());
         Headers fromStreams = ownHeaders("trace-3");
         fromStreams.add("__streams.errors.exception", bytes("java.lang.IllegalStateException"));
-        fromStreams.add("__streams.errors.topic", bytes(config.topics().requests()));
+        fromStreams.add("__streams.errors.topic", bytes(StageSettings.topics(config).requests()));
         deadLetterOfDelivery(2, "u-3", "avro-bytes-3", "RETRIES_EXHAUSTED", 503, fromStreams);
 
         Outcome first = replay();
@@ -187,7 +189,7 @@ class ReplayIntegrationTest {
         assertThat(first.status()).as(first.err()).isZero();
         assertThat(first.out().lines().toList()).hasSize(1);
         assertThat(first.summary()).matches(SUMMARY.formatted(3, 0, 0));
-        List<ConsumerRecord<byte[], byte[]>> events = read(config.topics().input(), 2);
+        List<ConsumerRecord<byte[], byte[]>> events = read(StageSettings.topics(config).input(), 2);
         ConsumerRecord<byte[], byte[]> identify = events.stream().filter(r -> r.key() != null).findFirst().orElseThrow();
         ConsumerRecord<byte[], byte[]> unkeyed = events.stream().filter(r -> r.key() == null).findFirst().orElseThrow();
         assertThat(text(identify.key())).isEqualTo("u-1");
@@ -197,22 +199,22 @@ class ReplayIntegrationTest {
         assertThat(header(identify, ReplayHeaders.COUNT)).isEqualTo("1");
         assertThat(text(unkeyed.value())).isEqualTo("not json");
         assertThat(headerNames(unkeyed)).containsExactly(ReplayHeaders.COUNT);
-        ConsumerRecord<byte[], byte[]> request = read(config.topics().requests(), 1).get(0);
+        ConsumerRecord<byte[], byte[]> request = read(StageSettings.topics(config).requests(), 1).get(0);
         assertThat(text(request.key())).isEqualTo("u-3");
         assertThat(text(request.value())).isEqualTo("avro-bytes-3");
         assertThat(headerNames(request)).as("no refiner.dlq.* nor __streams.errors.* left")
                 .containsExactly("traceparent", "source", ReplayHeaders.COUNT);
         assertThat(committed("default")).isEqualTo(Map.of(
-                new TopicPartition(config.topics().deadLetters(), 0), 1L,
-                new TopicPartition(config.topics().deadLetters(), 1), 1L,
-                new TopicPartition(config.topics().deadLetters(), 2), 1L));
+                new TopicPartition(StageSettings.topics(config).deadLetters(), 0), 1L,
+                new TopicPartition(StageSettings.topics(config).deadLetters(), 1), 1L,
+                new TopicPartition(StageSettings.topics(config).deadLetters(), 2), 1L));
 
         Outcome second = replay();
 
         assertThat(second.status()).as(second.err()).isZero();
         assertThat(second.summary()).matches(SUMMARY.formatted(0, 0, 0));
-        assertThat(recordsIn(config.topics().input())).isEqualTo(2);
-        assertThat(recordsIn(config.topics().requests())).isEqualTo(1);
+        assertThat(recordsIn(StageSettings.topics(config).input())).isEqualTo(2);
+        assertThat(recordsIn(StageSettings.topics(config).requests())).isEqualTo(1);
     }
 
     @Test
@@ -234,15 +236,15 @@ class ReplayIntegrationTest {
                 "deliver    RETRIES_EXHAUSTED  1",
                 "translate  MISSING_IDENTITY   2",
                 "would replay 4, skipped by filter 0, left alone 0 (max replays)");
-        assertThat(recordsIn(config.topics().input())).isZero();
-        assertThat(recordsIn(config.topics().requests())).isZero();
+        assertThat(recordsIn(StageSettings.topics(config).input())).isZero();
+        assertThat(recordsIn(StageSettings.topics(config).requests())).isZero();
         assertThat(committed("default")).isEmpty();
 
         Outcome real = replay();
 
         assertThat(real.summary()).matches(SUMMARY.formatted(4, 0, 0));
-        assertThat(recordsIn(config.topics().input())).isEqualTo(2);
-        assertThat(recordsIn(config.topics().requests())).isEqualTo(2);
+        assertThat(recordsIn(StageSettings.topics(config).input())).isEqualTo(2);
+        assertThat(recordsIn(StageSettings.topics(config).requests())).isEqualTo(2);
     }
 
     @Test
@@ -255,14 +257,14 @@ class ReplayIntegrationTest {
         deadLetterOfDelivery(1, "refused", "v", "HTTP_4XX", 400, new RecordHeaders());
         deadLetterOfDelivery(1, "no-answer", "v", "RETRIES_EXHAUSTED", 0, new RecordHeaders());
         writeDeadLetter(2, old.toEpochMilli(), "old-unavailable", "v", new DeadLetter(Reason.RETRIES_EXHAUSTED, "old",
-                new DeadLetter.Origin(config.topics().requests(), 0, 1), Optional.of(new DeadLetter.Attempts(500, 3, old, old, "")))
+                new DeadLetter.Origin(StageSettings.topics(config).requests(), 0, 1), Optional.of(new DeadLetter.Attempts(500, 3, old, old, "")))
                 .appendTo(new RecordHeaders()));
 
         Outcome serverErrors = replay("--stage", "deliver", "--status", "5xx", "--since", fiveDaysAgo, "--checkpoint", "server-errors");
 
         assertThat(serverErrors.status()).as(serverErrors.err()).isZero();
         assertThat(serverErrors.summary()).matches(SUMMARY.formatted(1, 5, 0));
-        assertThat(read(config.topics().requests(), 1)).extracting(r -> text(r.key())).containsExactly("unavailable");
+        assertThat(read(StageSettings.topics(config).requests(), 1)).extracting(r -> text(r.key())).containsExactly("unavailable");
         assertThat(replay("--checkpoint", "server-errors").summary()).as("this checkpoint has moved past everything it read")
                 .matches(SUMMARY.formatted(0, 0, 0));
 
@@ -274,8 +276,8 @@ class ReplayIntegrationTest {
         assertThat(translation.summary()).matches(SUMMARY.formatted(2, 4, 0));
         assertThat(old5xx.summary()).matches(SUMMARY.formatted(1, 5, 0));
         assertThat(noAnswerOrRefused.summary()).matches(SUMMARY.formatted(2, 4, 0));
-        assertThat(read(config.topics().input(), 2)).extracting(r -> text(r.key())).containsExactlyInAnyOrder("identity", "json");
-        assertThat(read(config.topics().requests(), 4)).extracting(r -> text(r.key()))
+        assertThat(read(StageSettings.topics(config).input(), 2)).extracting(r -> text(r.key())).containsExactlyInAnyOrder("identity", "json");
+        assertThat(read(StageSettings.topics(config).requests(), 4)).extracting(r -> text(r.key()))
                 .containsExactlyInAnyOrder("unavailable", "old-unavailable", "refused", "no-answer");
     }
 
@@ -292,9 +294,9 @@ class ReplayIntegrationTest {
 
         assertThat(capped.status()).as(capped.err()).isZero();
         assertThat(capped.summary()).matches(SUMMARY.formatted(1, 0, 1));
-        assertThat(capped.err()).contains("left alone: " + config.topics().deadLetters()
+        assertThat(capped.err()).contains("left alone: " + StageSettings.topics(config).deadLetters()
                 + " partition 0 offset 1 (translate MISSING_IDENTITY): replayed 3 times already (--max-replays 3)");
-        ConsumerRecord<byte[], byte[]> third = read(config.topics().input(), 1).get(0);
+        ConsumerRecord<byte[], byte[]> third = read(StageSettings.topics(config).input(), 1).get(0);
         assertThat(text(third.key())).isEqualTo("twice");
         assertThat(header(third, ReplayHeaders.COUNT)).isEqualTo("3");
         assertThat(headerNames(third)).containsExactly("traceparent", "source", ReplayHeaders.COUNT);
@@ -303,7 +305,7 @@ class ReplayIntegrationTest {
         Outcome raised = replay("--max-replays", "5", "--checkpoint", "raised");
 
         assertThat(raised.summary()).matches(SUMMARY.formatted(2, 0, 0));
-        assertThat(read(config.topics().input(), 3)).extracting(r -> header(r, ReplayHeaders.COUNT)).containsExactlyInAnyOrder("3", "3", "4");
+        assertThat(read(StageSettings.topics(config).input(), 3)).extracting(r -> header(r, ReplayHeaders.COUNT)).containsExactlyInAnyOrder("3", "3", "4");
     }
 
     @Test
@@ -311,7 +313,7 @@ class ReplayIntegrationTest {
         for (int i = 0; i < 6; i++) {
             deadLetterOfTranslation(0, "one-contact", "{\"n\":" + i + "}", "MISSING_IDENTITY", new RecordHeaders());
         }
-        Map<String, Object> consumerSettings = new HashMap<>(config.consumerProperties());
+        Map<String, Object> consumerSettings = new HashMap<>(KafkaClientSettings.consumer(config));
         consumerSettings.put(ConsumerConfig.GROUP_ID_CONFIG, GroupIds.replay(config, "default"));
         consumerSettings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerSettings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -322,7 +324,7 @@ class ReplayIntegrationTest {
                      ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             Replay replay = new Replay(consumer, Optional.<Producer<byte[], byte[]>>of(replayProducer),
-                    new ReplayOptions(config.topics().deadLetters(), ReplayFilter.EVERYTHING, 3, Map.of(), false));
+                    new ReplayOptions(StageSettings.topics(config).deadLetters(), ReplayFilter.EVERYTHING, 3, Map.of(), false));
             interrupted = replay.run(new Replay.Listener() {
                 @Override
                 public void progressed(long replayed, long read) {
@@ -335,13 +337,13 @@ class ReplayIntegrationTest {
         long firstPart = interrupted.replayed();
         assertThat(interrupted.complete()).isFalse();
         assertThat(firstPart).as("stopped after its first batch of at most 2").isBetween(1L, 2L);
-        assertThat(committed("default")).isEqualTo(Map.of(new TopicPartition(config.topics().deadLetters(), 0), firstPart));
+        assertThat(committed("default")).isEqualTo(Map.of(new TopicPartition(StageSettings.topics(config).deadLetters(), 0), firstPart));
         deadLetterOfTranslation(1, "later", "{}", "MISSING_IDENTITY", new RecordHeaders());
 
         Outcome rest = replay();
 
         assertThat(rest.summary()).matches(SUMMARY.formatted(6 - firstPart + 1, 0, 0));
-        List<ConsumerRecord<byte[], byte[]>> events = read(config.topics().input(), 7);
+        List<ConsumerRecord<byte[], byte[]>> events = read(StageSettings.topics(config).input(), 7);
         assertThat(events.stream().filter(r -> text(r.key()).equals("one-contact")).map(r -> text(r.value())))
                 .as("each once, in order across the interruption")
                 .containsExactly("{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}");
@@ -360,7 +362,7 @@ class ReplayIntegrationTest {
 
         assertThat(again.status()).as(again.err()).isZero();
         assertThat(again.summary()).as("partition 0 from offset 2; partition 1 from its checkpoint").matches(SUMMARY.formatted(2, 0, 0));
-        assertThat(read(config.topics().input(), 7)).extracting(r -> text(r.key()))
+        assertThat(read(StageSettings.topics(config).input(), 7)).extracting(r -> text(r.key()))
                 .containsExactlyInAnyOrder("p0-0", "p0-1", "p0-2", "p0-3", "p1-0", "p0-2", "p0-3");
         assertThat(replay().summary()).matches(SUMMARY.formatted(0, 0, 0));
     }
@@ -380,7 +382,7 @@ class ReplayIntegrationTest {
         assertThat(status.err()).startsWith("segment-refiner: --status: '6xx'");
         assertThat(partition.status()).isEqualTo(2);
         assertThat(partition.err().strip()).isEqualTo("segment-refiner: --from-offsets: the dead-letter topic '"
-                + config.topics().deadLetters() + "' has no partition 7 (it has 3, 0 to 2)");
+                + StageSettings.topics(config).deadLetters() + "' has no partition 7 (it has 3, 0 to 2)");
         assertThat(missing.status()).isEqualTo(2);
         assertThat(missing.err().strip()).isEqualTo("segment-refiner: The dead-letter topic 'no.such.dlq." + run
                 + "' does not exist (setting dlq.topic)");
@@ -406,7 +408,7 @@ class ReplayIntegrationTest {
             DeliveryEngine engine = startDelivery(stub, registryScope);
             try {
                 produceRequests(registryScope, List.of("m-1", "m-2", "m-3"));
-                List<ConsumerRecord<byte[], byte[]>> deadLetters = read(config.topics().deadLetters(), 3);
+                List<ConsumerRecord<byte[], byte[]>> deadLetters = read(StageSettings.topics(config).deadLetters(), 3);
                 assertThat(deadLetters).allSatisfy(d -> assertThat(header(d, DeadLetterHeaders.REASON)).isEqualTo("RETRIES_EXHAUSTED"));
                 assertThat(stub.delivered()).isEmpty();
 
@@ -418,8 +420,8 @@ class ReplayIntegrationTest {
                 Await.until("the three replayed requests delivered", TIMEOUT, () -> stub.delivered().size() == 3);
                 assertThat(stub.delivered()).extracting(RefinerStub.Received::idempotencyKey).containsExactlyInAnyOrder("m-1", "m-2", "m-3");
                 assertThat(replay().summary()).matches(SUMMARY.formatted(0, 0, 0));
-                assertThat(recordsIn(config.topics().requests())).isEqualTo(6);
-                assertThat(recordsIn(config.topics().deadLetters())).as("no new dead letter").isEqualTo(3);
+                assertThat(recordsIn(StageSettings.topics(config).requests())).isEqualTo(6);
+                assertThat(recordsIn(StageSettings.topics(config).deadLetters())).as("no new dead letter").isEqualTo(3);
                 assertThat(stub.delivered()).hasSize(3);
             } finally {
                 engine.close();
@@ -437,11 +439,11 @@ class ReplayIntegrationTest {
             DeliveryEngine engine = startDelivery(stub, registryScope);
             try {
                 produceRequests(registryScope, List.of("m-poison"));
-                read(config.topics().deadLetters(), 1);
+                read(StageSettings.topics(config).deadLetters(), 1);
 
                 assertThat(replay("--max-replays", "1").summary()).matches(SUMMARY.formatted(1, 0, 0));
                 // Both dead letters carry the request's key: one partition, in the order they were written.
-                ConsumerRecord<byte[], byte[]> again = read(config.topics().deadLetters(), 2).get(1);
+                ConsumerRecord<byte[], byte[]> again = read(StageSettings.topics(config).deadLetters(), 2).get(1);
                 assertThat(header(again, ReplayHeaders.COUNT)).isEqualTo("1");
                 assertThat(header(again, DeadLetterHeaders.REASON)).isEqualTo("RETRIES_EXHAUSTED");
 
@@ -449,7 +451,7 @@ class ReplayIntegrationTest {
 
                 assertThat(capped.summary()).matches(SUMMARY.formatted(0, 0, 1));
                 assertThat(capped.err()).contains("replayed 1 times already (--max-replays 1)");
-                assertThat(recordsIn(config.topics().requests())).isEqualTo(2);
+                assertThat(recordsIn(StageSettings.topics(config).requests())).isEqualTo(2);
             } finally {
                 engine.close();
                 InMemorySchemaRegistry.drop(registryScope);
@@ -464,7 +466,7 @@ class ReplayIntegrationTest {
         try (KafkaProducer<String, RefinerRequestRecord> requests = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new StringSerializer(), serde.serializer())) {
             for (String messageId : messageIds) {
-                requests.send(new ProducerRecord<>(config.topics().requests(), "contact-" + messageId,
+                requests.send(new ProducerRecord<>(StageSettings.topics(config).requests(), "contact-" + messageId,
                         RequestRecords.track(messageId, "contact-" + messageId, "E"))).get();
             }
         }

@@ -2,6 +2,7 @@ package io.segmentrefiner.delivery;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
@@ -90,7 +91,7 @@ class DeliveryFaultIntegrationTest {
                 String event = i % 10 == 9
                         ? "{\"type\":\"track\",\"messageId\":\"" + messageId + "\",\"anonymousId\":\"a-" + i + "\",\"event\":\"E\"}"
                         : "{\"type\":\"track\",\"messageId\":\"" + messageId + "\",\"userId\":\"" + contact + "\",\"event\":\"Event " + i + "\"}";
-                producer.send(new ProducerRecord<>(config.topics().input(), contact, event));
+                producer.send(new ProducerRecord<>(StageSettings.topics(config).input(), contact, event));
             }
             producer.flush();
         }
@@ -98,7 +99,7 @@ class DeliveryFaultIntegrationTest {
     }
 
     private Set<String> deadLetteredMessageIds(int atLeast) {
-        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(broker.bootstrapServers(), config.topics().deadLetters(),
+        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).deadLetters(),
                 atLeast, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         return records.stream()
                 .map(r -> new String(r.value(), StandardCharsets.UTF_8).replaceAll(".*\"messageId\":\"([^\"]+)\".*", "$1"))

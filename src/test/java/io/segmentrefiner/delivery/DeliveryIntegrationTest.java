@@ -5,6 +5,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.deadletter.TextHeaders;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.app.GroupIds;
@@ -74,11 +76,11 @@ class DeliveryIntegrationTest {
         stub = RefinerStub.start();
         registryScope = "delivery-it-" + UUID.randomUUID();
         Map<String, String> settings = PipelineSettings.forRun("delivery-it", broker, "mock://" + registryScope, stub.url(), API_KEY);
-        settings.put(AppConfig.DELIVERY_MAX_IN_FLIGHT, "16");
-        settings.put(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "50ms");
-        settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "400ms");
-        settings.put(AppConfig.DELIVERY_REQUEST_TIMEOUT, "2s");
-        settings.put(AppConfig.DELIVERY_AUTH_PROBE_MAX, "1s");
+        settings.put(AppConfig.DELIVERY_MAX_IN_FLIGHT.key(), "16");
+        settings.put(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF.key(), "50ms");
+        settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF.key(), "400ms");
+        settings.put(AppConfig.DELIVERY_REQUEST_TIMEOUT.key(), "2s");
+        settings.put(AppConfig.DELIVERY_AUTH_PROBE_MAX.key(), "1s");
         config = AppConfig.of(settings);
         TranslationStage.createMissingTopics(config);
         logs.start();
@@ -116,14 +118,14 @@ class DeliveryIntegrationTest {
                 new StringSerializer(), serde.serializer())) {
             for (RefinerRequestRecord request : requests) {
                 String contact = request.getBody().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
-                producer.send(new ProducerRecord<>(config.topics().requests(), contact, request));
+                producer.send(new ProducerRecord<>(StageSettings.topics(config).requests(), contact, request));
             }
             producer.flush();
         }
     }
 
     private List<ConsumerRecord<byte[], byte[]>> deadLetters(int count) {
-        return TopicReader.read(broker.bootstrapServers(), config.topics().deadLetters(), count, TIMEOUT,
+        return TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).deadLetters(), count, TIMEOUT,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -134,24 +136,24 @@ class DeliveryIntegrationTest {
     /** Each retry partition committed past its last record of a line: only owner records may follow. */
     private boolean retriesCommittedPastTheirLines() throws Exception {
         Map<Integer, Long> lastOfALine = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : TopicReader.read(broker.bootstrapServers(), config.topics().retries(), 13, TIMEOUT,
+        for (ConsumerRecord<byte[], byte[]> record : TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).retries(), 13, TIMEOUT,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             if (!TextHeaders.read(record.headers(), "refiner.retry.kind").orElse("").equals("owner")) {
                 lastOfALine.merge(record.partition(), record.offset(), Math::max);
             }
         }
-        try (Admin admin = Admin.create(config.adminProperties())) {
+        try (Admin admin = Admin.create(KafkaClientSettings.admin(config))) {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(GroupIds.delivery(config))
                     .partitionsToOffsetAndMetadata().get();
             return lastOfALine.entrySet().stream().allMatch(last -> {
-                OffsetAndMetadata committed = offsets.get(new TopicPartition(config.topics().retries(), last.getKey()));
+                OffsetAndMetadata committed = offsets.get(new TopicPartition(StageSettings.topics(config).retries(), last.getKey()));
                 return committed != null && committed.offset() > last.getValue();
             });
         }
     }
 
     private long committedOf(String topic) throws Exception {
-        try (Admin admin = Admin.create(config.adminProperties())) {
+        try (Admin admin = Admin.create(KafkaClientSettings.admin(config))) {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(GroupIds.delivery(config))
                     .partitionsToOffsetAndMetadata().get();
             return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
@@ -174,7 +176,7 @@ class DeliveryIntegrationTest {
         assertThat(received.header("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
         assertThat(received.header("User-Agent")).hasValueSatisfying(agent -> assertThat(agent).startsWith("segment-refiner/"));
         assertThat(received.idempotencyKey()).isEqualTo("m-1");
-        Await.until("the offset to be committed", TIMEOUT, () -> committedOf(config.topics().requests()) == 1);
+        Await.until("the offset to be committed", TIMEOUT, () -> committedOf(StageSettings.topics(config).requests()) == 1);
         assertThat(engine.health()).isEqualTo(DeliveryHealth.RUNNING);
         assertThat(meters.get("refiner.delivery.delivered").counter().count()).isEqualTo(1.0);
         assertThat(meters.get("refiner.delivery.latency").timer().count()).isEqualTo(1);
@@ -197,7 +199,7 @@ class DeliveryIntegrationTest {
         assertThat(header(deadLetter, DeadLetterHeaders.HTTP_STATUS)).isEqualTo("400");
         assertThat(header(deadLetter, DeadLetterHeaders.ATTEMPTS)).isEqualTo("1");
         assertThat(header(deadLetter, DeadLetterHeaders.RESPONSE_BODY)).isEqualTo("{\"error\":\"event name too long\"}");
-        assertThat(header(deadLetter, DeadLetterHeaders.ORIGIN_TOPIC)).isEqualTo(config.topics().requests());
+        assertThat(header(deadLetter, DeadLetterHeaders.ORIGIN_TOPIC)).isEqualTo(StageSettings.topics(config).requests());
         assertThat(header(deadLetter, DeadLetterHeaders.ORIGIN_OFFSET)).isEqualTo("0");
         assertThat(Instant.parse(header(deadLetter, DeadLetterHeaders.FIRST_ATTEMPT))).isBeforeOrEqualTo(Instant.parse(header(deadLetter, DeadLetterHeaders.LAST_ATTEMPT)));
         assertThat(header(deadLetter, DeadLetterHeaders.MESSAGE)).doesNotContain(API_KEY);
@@ -230,14 +232,14 @@ class DeliveryIntegrationTest {
                 && stub.delivered().stream().filter(r -> !r.idempotencyKey().equals("m-slow")).count() == 4
                 && stub.delivered().stream().filter(r -> r.idempotencyKey().equals("m-slow")).count() == 2);
         Await.until("the requests committed, and the retry topic past every line", TIMEOUT,
-                () -> committedOf(config.topics().requests()) == 5 && retriesCommittedPastTheirLines());
+                () -> committedOf(StageSettings.topics(config).requests()) == 5 && retriesCommittedPastTheirLines());
         // Ten records of lines, and at least an owner record on each of the three partitions.
-        List<String> kinds = TopicReader.read(broker.bootstrapServers(), config.topics().retries(), 13, TIMEOUT,
+        List<String> kinds = TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).retries(), 13, TIMEOUT,
                         new ByteArrayDeserializer(), new ByteArrayDeserializer()).stream()
                 .map(r -> TextHeaders.read(r.headers(), "refiner.retry.kind").orElse("")).filter(kind -> !kind.equals("owner")).toList();
         assertThat(kinds).as("a retry record for each, and the record that says its line ended")
                 .containsOnly("retry", "resolved").hasSize(10);
-        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().deadLetters()))
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), StageSettings.topics(config).deadLetters()))
                 .as("nothing dead-lettered (delivery writes without transactions: the end offset counts its records)").isZero();
     }
 
@@ -267,8 +269,8 @@ class DeliveryIntegrationTest {
     @Test
     void aRetryAfterHoldsEverybodyWhenRefinerAcceptsNothing() throws Exception {
         // One partition: the six go out together, and their 429s come back before anything else can go.
-        config = config.with(AppConfig.REQUESTS_TOPIC, config.topics().requests() + "-single")
-                .with(AppConfig.RETRY_TOPIC, config.topics().retries() + "-single").with(AppConfig.TOPICS_PARTITIONS, "1");
+        config = config.with(AppConfig.REQUESTS_TOPIC, StageSettings.topics(config).requests() + "-single")
+                .with(AppConfig.RETRY_TOPIC, StageSettings.topics(config).retries() + "-single").with(AppConfig.TOPICS_PARTITIONS, "1");
         TranslationStage.createMissingTopics(config);
         AtomicBoolean refusing = new AtomicBoolean(true);
         stub.answer(request -> refusing.get() ? Answer.status(429).withRetryAfter("2") : Answer.ok());
@@ -289,7 +291,7 @@ class DeliveryIntegrationTest {
         assertThat(Duration.between(lastRefused, late.at())).as("nothing went out during the Retry-After, a new contact neither; "
                         + "the stub received " + stub.received().stream().map(r -> r.idempotencyKey() + "@" + r.at()).toList())
                 .isGreaterThanOrEqualTo(Duration.ofMillis(1_500));
-        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().deadLetters())).isZero();
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), StageSettings.topics(config).deadLetters())).isZero();
     }
 
     @Test
@@ -304,7 +306,7 @@ class DeliveryIntegrationTest {
         assertThat(header(deadLetter, DeadLetterHeaders.REASON)).isEqualTo("RETRIES_EXHAUSTED");
         assertThat(header(deadLetter, DeadLetterHeaders.HTTP_STATUS)).isEqualTo("500");
         assertThat(Integer.parseInt(header(deadLetter, DeadLetterHeaders.ATTEMPTS))).isGreaterThan(1).isEqualTo(stub.received().size());
-        assertThat(header(deadLetter, DeadLetterHeaders.ORIGIN_TOPIC)).as("the origin survives the retries").isEqualTo(config.topics().requests());
+        assertThat(header(deadLetter, DeadLetterHeaders.ORIGIN_TOPIC)).as("the origin survives the retries").isEqualTo(StageSettings.topics(config).requests());
         assertThat(deadLetter.headers().toArray()).noneMatch(h -> h.key().startsWith("refiner.retry."));
     }
 
@@ -329,7 +331,7 @@ class DeliveryIntegrationTest {
 
         Await.until("everything delivered", TIMEOUT, () -> stub.delivered().size() == 30);
         assertThat(engine.health()).isEqualTo(DeliveryHealth.RUNNING);
-        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().deadLetters()))
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), StageSettings.topics(config).deadLetters()))
                 .as("nothing dead-lettered (delivery writes without transactions: the end offset counts its records)").isZero();
         assertThat(logs.list.stream().filter(e -> e.getFormattedMessage().contains("refused the API key")).count())
                 .as("one clear error, not one per request").isEqualTo(1);

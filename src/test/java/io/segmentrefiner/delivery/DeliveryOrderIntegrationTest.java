@@ -1,5 +1,6 @@
 package io.segmentrefiner.delivery;
 
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.ApicurioRegistryProcess;
 import io.segmentrefiner.harness.Await;
@@ -68,7 +69,7 @@ class DeliveryOrderIntegrationTest {
         Map<String, String> settings = PipelineSettings.forRun("order-it", broker, registry.url(), stub.url(), "rk_order_test");
         // The killed instance's group membership ends after this, and its restart takes the partitions over.
         settings.put("session.timeout.ms", "6000");
-        settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "1s");
+        settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF.key(), "1s");
         AppConfig config = AppConfig.of(settings);
         app = RunningApplication.start("run", RealInfrastructure.workDir("order-it"), settings, Map.of());
         app.awaitLog("Delivering ", TIMEOUT);
@@ -91,7 +92,7 @@ class DeliveryOrderIntegrationTest {
                 r -> Integer.parseInt(r.idempotencyKey().substring(r.idempotencyKey().indexOf('-') + 1)));
         assertThat(outOfOrder).as("contacts whose requests Refiner accepted out of order").isEmpty();
         assertThat(stub.received().size() - accepted.size()).as("a third of first attempts failed").isGreaterThan(events / 4);
-        assertThat(TopicReader.countCommitted(broker.bootstrapServers(), config.topics().deadLetters())).as("nothing dead-lettered").isZero();
+        assertThat(TopicReader.countCommitted(broker.bootstrapServers(), StageSettings.topics(config).deadLetters())).as("nothing dead-lettered").isZero();
         System.out.printf("Order: %d requests of %d contacts, %d answered 500 first, %d duplicate deliveries after the kill%n",
                 events, CONTACTS, stub.received().size() - accepted.size(), accepted.size() - events);
     }
@@ -104,7 +105,7 @@ class DeliveryOrderIntegrationTest {
             for (int sequence = 0; sequence < PER_CONTACT; sequence++) {
                 for (int contact = 0; contact < CONTACTS; contact++) {
                     String user = "user-" + contact;
-                    producer.send(new ProducerRecord<>(config.topics().input(), user, "{\"type\":\"track\",\"messageId\":\"" + contact + "-"
+                    producer.send(new ProducerRecord<>(StageSettings.topics(config).input(), user, "{\"type\":\"track\",\"messageId\":\"" + contact + "-"
                             + sequence + "\",\"userId\":\"" + user + "\",\"event\":\"Step " + sequence + "\"}"));
                 }
             }

@@ -1,6 +1,7 @@
 package io.segmentrefiner.docker;
 
 import com.github.dockerjava.api.DockerClient;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.ApicurioRegistryProcess;
 import io.segmentrefiner.harness.Await;
@@ -91,15 +92,15 @@ class ImageContainerIntegrationTest {
                 Await.until("every event delivered", TIMEOUT, () -> distinct(stub) >= EVENTS);
             }
             assertThat(stub.delivered()).as("nothing the first one had in flight or delivered was sent again").hasSize(EVENTS);
-            assertThat(TopicReader.countCommitted(broker.bootstrapServers(), config.topics().deadLetters())).isZero();
+            assertThat(TopicReader.countCommitted(broker.bootstrapServers(), StageSettings.topics(config).deadLetters())).isZero();
         }
     }
 
     private static GenericContainer<?> application(Map<String, String> settings) {
         Map<String, String> environment = new HashMap<>();
         settings.forEach((key, value) -> environment.put(AppConfig.environmentVariable(key), value));
-        environment.put(AppConfig.environmentVariable(AppConfig.HTTP_PORT), Integer.toString(FreePorts.next()));
-        environment.put(AppConfig.environmentVariable(AppConfig.HTTP_HOST), "127.0.0.1");
+        environment.put(AppConfig.environmentVariable(AppConfig.HTTP_PORT.key()), Integer.toString(FreePorts.next()));
+        environment.put(AppConfig.environmentVariable(AppConfig.HTTP_HOST.key()), "127.0.0.1");
         return new GenericContainer<>(ContainerImages.application())
                 .withNetworkMode("host")
                 .withEnv(environment)
@@ -107,7 +108,7 @@ class ImageContainerIntegrationTest {
     }
 
     private static void awaitReady(GenericContainer<?> container) {
-        URI ready = URI.create("http://127.0.0.1:" + container.getEnvMap().get(AppConfig.environmentVariable(AppConfig.HTTP_PORT)) + "/ready");
+        URI ready = URI.create("http://127.0.0.1:" + container.getEnvMap().get(AppConfig.environmentVariable(AppConfig.HTTP_PORT.key())) + "/ready");
         HttpClient http = HttpClient.newHttpClient();
         Await.until("/ready to answer 200", TIMEOUT, () -> {
             try {
@@ -123,7 +124,7 @@ class ImageContainerIntegrationTest {
                 broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < EVENTS; i++) {
                 String user = "user-" + (i % 300);
-                producer.send(new ProducerRecord<>(config.topics().input(), user, "{\"type\":\"track\",\"messageId\":\"image-" + i
+                producer.send(new ProducerRecord<>(StageSettings.topics(config).input(), user, "{\"type\":\"track\",\"messageId\":\"image-" + i
                         + "\",\"userId\":\"" + user + "\",\"event\":\"Step " + i + "\"}"));
             }
             producer.flush();

@@ -1,5 +1,6 @@
 package io.segmentrefiner.harness;
 
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.RefinerStub.Answer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -55,8 +56,8 @@ public final class ChaosScenario {
                 return Answer.ok().after(Duration.ofMillis(2));
             });
             Map<String, String> settings = PipelineSettings.forRun("chaos", broker, registry.url(), stub.url(), "rk_chaos");
-            settings.put(AppConfig.TOPICS_PARTITIONS, "6");
-            settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "2s");
+            settings.put(AppConfig.TOPICS_PARTITIONS.key(), "6");
+            settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF.key(), "2s");
             // A killed member's partitions wait this long before the others take them.
             settings.put("session.timeout.ms", "6000");
             AppConfig config = AppConfig.of(settings);
@@ -105,7 +106,7 @@ public final class ChaosScenario {
                 List<RefinerStub.Received> accepted = stub.delivered();
                 Map<String, List<Integer>> outOfOrder = ContactOrder.violations(accepted, r -> RequestRecords.contactOf(r.body()),
                         r -> Integer.parseInt(r.idempotencyKey().substring(r.idempotencyKey().lastIndexOf('-') + 1)));
-                long deadLettered = TopicReader.countCommitted(broker.bootstrapServers(), config.topics().deadLetters());
+                long deadLettered = TopicReader.countCommitted(broker.bootstrapServers(), StageSettings.topics(config).deadLetters());
                 Result result = new Result(events, lost, deadLettered, accepted.size() - delivered.size(), outOfOrder,
                         failedFirst.size(), throttled.size(), seconds);
                 outOfOrder.keySet().stream().limit(Integer.getInteger("chaos.samples", 0)).forEach(contact -> log.println("  " + contact + ": "
@@ -180,7 +181,7 @@ public final class ChaosScenario {
                 new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < events; i++) {
                 String user = "user-" + (i % contacts);
-                producer.send(new ProducerRecord<>(config.topics().input(), user, "{\"type\":\"track\",\"messageId\":\""
+                producer.send(new ProducerRecord<>(StageSettings.topics(config).input(), user, "{\"type\":\"track\",\"messageId\":\""
                         + messageId(i, contacts) + "\",\"userId\":\"" + user + "\",\"event\":\"Step " + (i / contacts) + "\"}"));
             }
             producer.flush();

@@ -25,9 +25,9 @@ public final class PipelineSettings {
      */
     public static Map<String, String> forRun(String name, KafkaBrokerProcess broker, String registryUrl, String refinerUrl, String apiKey) {
         Map<String, String> settings = forRun(name, broker);
-        settings.put(AppConfig.SCHEMA_REGISTRY_URL, registryUrl);
-        settings.put(AppConfig.REFINER_API_URL, refinerUrl);
-        settings.put(AppConfig.REFINER_API_KEY, apiKey);
+        settings.put(AppConfig.SCHEMA_REGISTRY_URL.key(), registryUrl);
+        settings.put(AppConfig.REFINER_API_URL.key(), refinerUrl);
+        settings.put(AppConfig.REFINER_API_KEY.key(), apiKey);
         return settings;
     }
 
@@ -35,15 +35,15 @@ public final class PipelineSettings {
     public static Map<String, String> forRun(String name, KafkaBrokerProcess broker) {
         String run = UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> settings = new HashMap<>();
-        settings.put(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-        settings.put(AppConfig.INPUT_TOPIC, "segment.events." + run);
-        settings.put(AppConfig.REQUESTS_TOPIC, "refiner.requests." + run);
-        settings.put(AppConfig.RETRY_TOPIC, "refiner.requests.retry." + run);
-        settings.put(AppConfig.DLQ_TOPIC, "refiner.dlq." + run);
-        settings.put(AppConfig.TOPICS_PARTITIONS, "3");
-        settings.put(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF, "200ms");
-        settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF, "2s");
-        settings.put(AppConfig.HTTP_PORT, "0");
+        settings.put(AppConfig.BOOTSTRAP_SERVERS.key(), broker.bootstrapServers());
+        settings.put(AppConfig.INPUT_TOPIC.key(), "segment.events." + run);
+        settings.put(AppConfig.REQUESTS_TOPIC.key(), "refiner.requests." + run);
+        settings.put(AppConfig.RETRY_TOPIC.key(), "refiner.requests.retry." + run);
+        settings.put(AppConfig.DLQ_TOPIC.key(), "refiner.dlq." + run);
+        settings.put(AppConfig.TOPICS_PARTITIONS.key(), "3");
+        settings.put(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF.key(), "200ms");
+        settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF.key(), "2s");
+        settings.put(AppConfig.HTTP_PORT.key(), "0");
         settings.put("application.id", name + "-" + run);
         settings.put("state.dir", RealInfrastructure.workDir(name + "-state").toString());
         return settings;
@@ -51,7 +51,7 @@ public final class PipelineSettings {
 
     /** What the run's names end with, to tell its topics from those of other runs on the broker. */
     public static String runOf(Map<String, String> settings) {
-        String input = settings.get(AppConfig.INPUT_TOPIC);
+        String input = settings.get(AppConfig.INPUT_TOPIC.key());
         return input.substring(input.lastIndexOf('.') + 1);
     }
 

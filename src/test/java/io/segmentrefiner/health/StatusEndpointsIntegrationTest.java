@@ -60,12 +60,12 @@ class StatusEndpointsIntegrationTest {
         stub = RefinerStub.start();
         int port = FreePorts.next();
         Properties settings = new Properties();
-        settings.putAll(Map.of(AppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
-                AppConfig.SCHEMA_REGISTRY_URL, "mock://status-test",
-                AppConfig.REFINER_API_URL, stub.url(),
-                AppConfig.REFINER_API_KEY, "rk_status_test_secret",
-                AppConfig.HTTP_PORT, Integer.toString(port),
-                AppConfig.TOPICS_PARTITIONS, "2",
+        settings.putAll(Map.of(AppConfig.BOOTSTRAP_SERVERS.key(), broker.bootstrapServers(),
+                AppConfig.SCHEMA_REGISTRY_URL.key(), "mock://status-test",
+                AppConfig.REFINER_API_URL.key(), stub.url(),
+                AppConfig.REFINER_API_KEY.key(), "rk_status_test_secret",
+                AppConfig.HTTP_PORT.key(), Integer.toString(port),
+                AppConfig.TOPICS_PARTITIONS.key(), "2",
                 "state.dir", work.resolve("state").toString()));
         Path config = work.resolve("refiner.properties");
         try (Writer writer = Files.newBufferedWriter(config)) {

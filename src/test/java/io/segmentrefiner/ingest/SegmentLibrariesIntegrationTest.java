@@ -11,6 +11,8 @@ import com.segment.analytics.messages.PageMessage;
 import com.segment.analytics.messages.TrackMessage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.app.DeliveryStage;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.harness.Await;
@@ -104,7 +106,7 @@ class SegmentLibrariesIntegrationTest {
     private void startPipeline() throws Exception {
         running.add(TranslationStage.start(config));
         running.add(DeliveryStage.start(config, new SimpleMeterRegistry()));
-        ingest = IngestServer.start("127.0.0.1", 0, Set.of(WRITE_KEY), config.topics().input(), config.producerProperties());
+        ingest = IngestServer.start("127.0.0.1", 0, Set.of(WRITE_KEY), StageSettings.topics(config).input(), KafkaClientSettings.producer(config));
         running.add(ingest);
         started = Instant.now();
     }
@@ -215,7 +217,7 @@ class SegmentLibrariesIntegrationTest {
      * reached the Refiner stand-in as its request, with its messageId as the Idempotency-Key.
      */
     private void assertArrivedAndDelivered(List<Expected> calls, String clientLog) throws IOException {
-        List<ConsumerRecord<String, String>> records = TopicReader.read(broker.bootstrapServers(), config.topics().input(),
+        List<ConsumerRecord<String, String>> records = TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).input(),
                 calls.size(), TIMEOUT, new StringDeserializer(), new StringDeserializer());
         Map<String, ConsumerRecord<String, String>> byMessageId = new java.util.HashMap<>();
         for (ConsumerRecord<String, String> record : records) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -99,7 +100,7 @@ class EventTranslatorTest {
     @Test
     void userRenamesApplyToIdentifyAndAccountRenamesToGroup() {
         EventTranslator translator = new EventTranslator(new ObjectMapper(), new MappingSettings(
-                PageEventNaming.PAGEVIEW, AttributeRenames.parse("plan:user_plan"), AttributeRenames.parse("plan:account_plan")));
+                PageEventNaming.PAGEVIEW, new AttributeRenames(Map.of("plan", "user_plan")), new AttributeRenames(Map.of("plan", "account_plan"))));
 
         List<Outcome> outcomes = translator.translate(bytes("""
                 {"batch": [

@@ -6,6 +6,7 @@ import io.segmentrefiner.segment.CallType;
 import io.segmentrefiner.segment.SegmentEvent;
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
 
 import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
 import static io.segmentrefiner.refiner.MappingAssertions.event;
@@ -236,7 +237,7 @@ class GroupMapperTest {
 
     @Test
     void accountIdCannotBeOverriddenByATraitRenamedToId() {
-        GroupMapper renaming = new GroupMapper(AttributeRenames.parse("externalId:id"));
+        GroupMapper renaming = new GroupMapper(new AttributeRenames(Map.of("externalId", "id")));
 
         Translated translated = translated(renaming.map(event("""
                 {"type": "group", "userId": "u-1", "groupId": "g-1", "traits": {"externalId": "crm-9"}}
@@ -247,7 +248,7 @@ class GroupMapperTest {
 
     @Test
     void accountTraitsAreRenamed() {
-        GroupMapper renaming = new GroupMapper(AttributeRenames.parse("name:company_name,plan:tier"));
+        GroupMapper renaming = new GroupMapper(new AttributeRenames(Map.of("name", "company_name", "plan", "tier")));
 
         Translated translated = translated(renaming.map(event("""
                 {"type": "group", "userId": "u-1", "groupId": "g-1", "traits": {"name": "Initech", "plan": "pro", "employees": 10}}
@@ -260,7 +261,7 @@ class GroupMapperTest {
 
     @Test
     void renameOfANestedAccountObjectHappensBeforeFlattening() {
-        GroupMapper renaming = new GroupMapper(AttributeRenames.parse("address:hq"));
+        GroupMapper renaming = new GroupMapper(new AttributeRenames(Map.of("address", "hq")));
 
         Translated translated = translated(renaming.map(event("""
                 {"type": "group", "userId": "u-1", "groupId": "g-1", "traits": {"address": {"city": "Austin", "state": "TX"}}}

@@ -7,6 +7,7 @@ import io.segmentrefiner.segment.CallType;
 import io.segmentrefiner.segment.SegmentEvent;
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
 
 import static io.segmentrefiner.refiner.MappingAssertions.assertBody;
 import static io.segmentrefiner.refiner.MappingAssertions.event;
@@ -345,7 +346,7 @@ class IdentifyMapperTest {
 
     @Test
     void renamesApplyToTopLevelTraitKeys() {
-        IdentifyMapper renaming = new IdentifyMapper(AttributeRenames.parse("plan:tier,company:employer"));
+        IdentifyMapper renaming = new IdentifyMapper(new AttributeRenames(Map.of("plan", "tier", "company", "employer")));
 
         Translated translated = translated(renaming.map(event("""
                 {"type": "identify", "userId": "u-1", "traits": {"plan": "pro", "company": "Initech", "age": 40}}
@@ -358,7 +359,7 @@ class IdentifyMapperTest {
 
     @Test
     void renameOfANestedObjectKeyHappensBeforeFlattening() {
-        IdentifyMapper renaming = new IdentifyMapper(AttributeRenames.parse("address:home"));
+        IdentifyMapper renaming = new IdentifyMapper(new AttributeRenames(Map.of("address", "home")));
 
         Translated translated = translated(renaming.map(event("""
                 {"type": "identify", "userId": "u-1", "traits": {"address": {"city": "Austin", "zip": "78701"}}}
@@ -371,7 +372,7 @@ class IdentifyMapperTest {
 
     @Test
     void renamesDoNotApplyToNestedKeys() {
-        IdentifyMapper renaming = new IdentifyMapper(AttributeRenames.parse("city:town"));
+        IdentifyMapper renaming = new IdentifyMapper(new AttributeRenames(Map.of("city", "town")));
 
         Translated translated = translated(renaming.map(event("""
                 {"type": "identify", "userId": "u-1", "traits": {"address": {"city": "Austin"}, "city": "Dallas"}}
@@ -384,7 +385,7 @@ class IdentifyMapperTest {
 
     @Test
     void renamesApplyToContextTraitsToo() {
-        IdentifyMapper renaming = new IdentifyMapper(AttributeRenames.parse("plan:tier"));
+        IdentifyMapper renaming = new IdentifyMapper(new AttributeRenames(Map.of("plan", "tier")));
 
         Translated translated = translated(renaming.map(event("""
                 {"type": "identify", "userId": "u-1", "context": {"traits": {"plan": "free"}}}
@@ -397,7 +398,7 @@ class IdentifyMapperTest {
 
     @Test
     void aTraitRenamedToIdOrEmailDoesNotBecomeTheContactIdentity() {
-        IdentifyMapper renaming = new IdentifyMapper(AttributeRenames.parse("externalId:id,workEmail:email"));
+        IdentifyMapper renaming = new IdentifyMapper(new AttributeRenames(Map.of("externalId", "id", "workEmail", "email")));
 
         Translated translated = translated(renaming.map(event("""
                 {"type": "identify", "traits": {"email": "a@example.com", "externalId": "crm-9", "workEmail": "w@example.com"}}

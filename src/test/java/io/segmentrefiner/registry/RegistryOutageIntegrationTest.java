@@ -2,6 +2,7 @@ package io.segmentrefiner.registry;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.segmentrefiner.deadletter.TextHeaders;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.DeliveryStage;
 import io.segmentrefiner.app.TranslationStage;
@@ -106,7 +107,7 @@ class RegistryOutageIntegrationTest {
             requests.add(RequestRecords.track("r-" + i, "contact-" + (i % 25), "E" + i));
         }
         try (HttpSchemaRegistry writer = HttpSchemaRegistry.connect(registry.url(), Optional.empty())) {
-            RequestRecords.produce(broker.bootstrapServers(), config.topics().requests(), writer, requests);
+            RequestRecords.produce(broker.bootstrapServers(), StageSettings.topics(config).requests(), writer, requests);
         }
         return requests.stream().map(RefinerRequestRecord::getMessageId).collect(Collectors.toSet());
     }
@@ -128,13 +129,13 @@ class RegistryOutageIntegrationTest {
         assertThat(engine.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("schema registry").contains("refused"));
         assertThat(meters.get("refiner.delivery.registry.waiting").gauge().value()).isPositive();
         assertThat(stub.received()).isEmpty();
-        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().deadLetters())).as("nothing dead-lettered").isZero();
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), StageSettings.topics(config).deadLetters())).as("nothing dead-lettered").isZero();
 
         registry.restart();
 
         Await.until("every request delivered", TIMEOUT, () -> delivered().equals(waiting));
         assertThat(engine.health()).isEqualTo(DeliveryHealth.RUNNING);
-        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().deadLetters())).as("nothing dead-lettered").isZero();
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), StageSettings.topics(config).deadLetters())).as("nothing dead-lettered").isZero();
     }
 
     @Test
@@ -151,7 +152,7 @@ class RegistryOutageIntegrationTest {
         registry.resume();
 
         Await.until("every request delivered", TIMEOUT, () -> delivered().equals(waiting));
-        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().deadLetters())).as("nothing dead-lettered").isZero();
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), StageSettings.topics(config).deadLetters())).as("nothing dead-lettered").isZero();
     }
 
     @Test
@@ -171,7 +172,7 @@ class RegistryOutageIntegrationTest {
         });
         assertThat(notReady.body()).contains("WAITING_FOR_REGISTRY");
         assertThat(translation.get("/health").status()).as("live: a restart would not bring the registry back").isEqualTo(200);
-        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), config.topics().requests())).isZero();
+        assertThat(TopicReader.endOffsets(broker.bootstrapServers(), StageSettings.topics(config).requests())).isZero();
 
         registry.restart();
         Await.until("every event translated", TIMEOUT, () -> committedRequests(config) == 40);
@@ -183,7 +184,7 @@ class RegistryOutageIntegrationTest {
         Await.until("the later events translated too", TIMEOUT, () -> committedRequests(config) == 80);
         translation.assertAlive();
         assertThat(translation.logText()).doesNotContain("Kafka Streams stopped");
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.read(broker.bootstrapServers(), config.topics().deadLetters(), 2,
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).deadLetters(), 2,
                 TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         assertThat(deadLetters).as("the two events that are not JSON, each once; no outage is a dead letter").hasSize(2)
                 .allSatisfy(deadLetter -> assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.REASON)).contains("INVALID_JSON"));
@@ -194,15 +195,15 @@ class RegistryOutageIntegrationTest {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < count; i++) {
-                producer.send(new ProducerRecord<>(config.topics().input(), "u-" + i, "{\"type\":\"track\",\"messageId\":\"" + prefix + "-" + i
+                producer.send(new ProducerRecord<>(StageSettings.topics(config).input(), "u-" + i, "{\"type\":\"track\",\"messageId\":\"" + prefix + "-" + i
                         + "\",\"userId\":\"u-" + i + "\",\"event\":\"E\"}"));
             }
-            producer.send(new ProducerRecord<>(config.topics().input(), "bad", "{not json")).get();
+            producer.send(new ProducerRecord<>(StageSettings.topics(config).input(), "bad", "{not json")).get();
         }
     }
 
     /** Requests committed by translation's transactions: read as delivery reads them, each once. */
     private long committedRequests(AppConfig config) {
-        return TopicReader.countCommitted(broker.bootstrapServers(), config.topics().requests());
+        return TopicReader.countCommitted(broker.bootstrapServers(), StageSettings.topics(config).requests());
     }
 }

@@ -3,6 +3,8 @@ package io.segmentrefiner.topology;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.deadletter.TextHeaders;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.app.TranslationStage;
 import io.segmentrefiner.config.AppConfig;
@@ -61,7 +63,7 @@ class TranslationIntegrationTest {
         this.broker = broker;
         this.registry = registry;
         Map<String, String> settings = PipelineSettings.forRun("translation-it", broker);
-        settings.put(AppConfig.SCHEMA_REGISTRY_URL, registry.url());
+        settings.put(AppConfig.SCHEMA_REGISTRY_URL.key(), registry.url());
         config = AppConfig.of(settings);
     }
 
@@ -77,7 +79,7 @@ class TranslationIntegrationTest {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (String[] keyed : keyedValues) {
-                producer.send(new ProducerRecord<>(config.topics().input(), keyed[0].getBytes(StandardCharsets.UTF_8),
+                producer.send(new ProducerRecord<>(StageSettings.topics(config).input(), keyed[0].getBytes(StandardCharsets.UTF_8),
                         keyed[1].getBytes(StandardCharsets.UTF_8))).get();
             }
         }
@@ -116,7 +118,7 @@ class TranslationIntegrationTest {
 
         HttpSchemaRegistry reader = HttpSchemaRegistry.connect(registry.url(), Optional.empty());
         ConfluentAvroSerde<RefinerRequestRecord> serde = new ConfluentAvroSerde<>(reader, RefinerRequestRecord.getClassSchema());
-        List<ConsumerRecord<String, byte[]>> raw = TopicReader.read(broker.bootstrapServers(), config.topics().requests(), 5,
+        List<ConsumerRecord<String, byte[]>> raw = TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).requests(), 5,
                 TIMEOUT, new StringDeserializer(), new ByteArrayDeserializer());
         assertThat(raw).hasSize(5);
         Map<String, ConsumerRecord<String, byte[]>> byMessageId = new HashMap<>();
@@ -149,9 +151,9 @@ class TranslationIntegrationTest {
         assertThat(raw.stream().filter(r -> r.key().equals("u-1")).map(ConsumerRecord::partition).distinct()).hasSize(1);
         // The writer's schema is registered under <topic>-value, and the records name it.
         int id = ByteBuffer.wrap(raw.get(0).value(), 1, 4).getInt();
-        assertThat(reader.register(config.topics().requests() + "-value", RefinerRequestRecord.getClassSchema())).isEqualTo(id);
+        assertThat(reader.register(StageSettings.topics(config).requests() + "-value", RefinerRequestRecord.getClassSchema())).isEqualTo(id);
 
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.read(broker.bootstrapServers(), config.topics().deadLetters(),
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).deadLetters(),
                 3, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         Map<String, String> reasons = deadLetters.stream().collect(Collectors.toMap(
                 r -> new String(r.key(), StandardCharsets.UTF_8) + "|" + TextHeaders.read(r.headers(), DeadLetterHeaders.REASON).orElseThrow(),
@@ -162,7 +164,7 @@ class TranslationIntegrationTest {
                 {"type":"group","messageId":"b-2","context":{"traits":{"userId":"u-9"}},"integrations":{"All":false,"Refiner":true}}"""));
         for (ConsumerRecord<byte[], byte[]> deadLetter : deadLetters) {
             assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.STAGE)).contains("translate");
-            assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.ORIGIN_TOPIC)).contains(config.topics().input());
+            assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.ORIGIN_TOPIC)).contains(StageSettings.topics(config).input());
             assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.ORIGIN_PARTITION)).isPresent();
             assertThat(TextHeaders.read(deadLetter.headers(), DeadLetterHeaders.ORIGIN_OFFSET)).isPresent();
         }
@@ -177,14 +179,14 @@ class TranslationIntegrationTest {
         startPipeline();
         produce(List.<String[]>of(new String[]{"a", """
                 {"type":"track","messageId":"first","userId":"u-1","event":"Opened"}"""}));
-        TopicReader.read(broker.bootstrapServers(), config.topics().requests(), 1, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).requests(), 1, TIMEOUT, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         pipeline.close();
 
         startPipeline();
         produce(List.<String[]>of(new String[]{"a", """
                 {"type":"track","messageId":"second","userId":"u-1","event":"Closed"}"""}));
 
-        assertThat(TopicReader.read(broker.bootstrapServers(), config.topics().requests(), 2, TIMEOUT,
+        assertThat(TopicReader.read(broker.bootstrapServers(), StageSettings.topics(config).requests(), 2, TIMEOUT,
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())).hasSize(2);
     }
 
@@ -192,12 +194,12 @@ class TranslationIntegrationTest {
     void runCreatesTheDeclaredTopicsWithTheirPartitionsAndConfigs() throws Exception {
         startPipeline();
 
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(config.adminProperties())) {
-            List<String> names = List.of(config.topics().input(), config.topics().requests(), config.topics().deadLetters());
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(KafkaClientSettings.admin(config))) {
+            List<String> names = List.of(StageSettings.topics(config).input(), StageSettings.topics(config).requests(), StageSettings.topics(config).deadLetters());
             var descriptions = admin.describeTopics(names).allTopicNames().get();
             assertThat(descriptions.values()).allSatisfy(d -> assertThat(d.partitions()).hasSize(3));
             var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC,
-                    config.topics().deadLetters());
+                    StageSettings.topics(config).deadLetters());
             var configs = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             assertThat(configs.get("retention.ms").value()).isEqualTo(Long.toString(30L * 24 * 60 * 60 * 1000));
         }

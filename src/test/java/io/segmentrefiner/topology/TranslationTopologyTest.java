@@ -3,6 +3,7 @@ package io.segmentrefiner.topology;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.deadletter.TextHeaders;
+import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
@@ -60,7 +61,7 @@ class TranslationTopologyTest {
                 new ConfluentAvroSerde<>(InMemorySchemaRegistry.scope(REGISTRY_SCOPE), RefinerRequestRecord.getClassSchema());
         StreamsBuilder builder = new StreamsBuilder();
         TranslationTopology.build(builder, TopicNames.DEFAULTS, mapping, serde, json);
-        Properties properties = AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")).streamsProperties();
+        Properties properties = KafkaClientSettings.streams(AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")));
         properties.put(StreamsConfig.STATE_DIR_CONFIG, RealInfrastructure.workDir("ttd").toString());
         driver = new TopologyTestDriver(builder.build(), properties);
         input = driver.createInputTopic("segment.events", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), RECORD_TIME, java.time.Duration.ZERO);
@@ -126,7 +127,7 @@ class TranslationTopologyTest {
 
     @Test
     void mappingSettingsReachTheMappers() throws Exception {
-        startWith(new MappingSettings(PageEventNaming.NAMED, AttributeRenames.parse("plan:tier"), AttributeRenames.parse("plan:accountPlan")));
+        startWith(new MappingSettings(PageEventNaming.NAMED, new AttributeRenames(Map.of("plan", "tier")), new AttributeRenames(Map.of("plan", "accountPlan"))));
         send("k", """
                 {"type":"page","userId":"u-1","name":"Pricing","category":"Docs"}""");
         send("k", """
