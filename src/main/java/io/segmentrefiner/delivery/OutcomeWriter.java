@@ -22,11 +22,7 @@ final class OutcomeWriter implements AutoCloseable {
     private final BiConsumer<Write, Long> written;
     private final Consumer<Exception> failed;
     private volatile boolean failedOnce;
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-        Thread writer = new Thread(r, "refiner-delivery-writer");
-        writer.setDaemon(true);
-        return writer;
-    });
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(DaemonThreads.named("refiner-delivery-writer"));
 
     /**
      * @param current whether a write still belongs to a partition this reader owns: one that does not is dropped,

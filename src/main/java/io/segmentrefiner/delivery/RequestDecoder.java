@@ -62,11 +62,7 @@ final class RequestDecoder implements AutoCloseable {
     private final SchemaRegistry registry;
     private final Deserializer<RefinerRequestRecord> deserializer;
     private final Map<Integer, Fetch> fetches = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService fetcher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "refiner-delivery-schemas");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService fetcher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("refiner-delivery-schemas"));
 
     /** @param deserializer reads the Confluent wire format with the same registry, which caches what it fetched */
     RequestDecoder(SchemaRegistry registry, Deserializer<RefinerRequestRecord> deserializer) {
