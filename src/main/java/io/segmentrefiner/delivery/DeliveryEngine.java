@@ -2,8 +2,6 @@ package io.segmentrefiner.delivery;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.deadletter.DeadLetter;
-import io.segmentrefiner.refiner.Reason;
 import io.segmentrefiner.registry.SchemaRegistry;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,7 +14,6 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -24,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -41,24 +39,34 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Which thread does what:
  * <ul>
- *   <li>{@code refiner-delivery}, the poll thread: polls, decodes, hands records to the scheduler, pauses and
+ *   <li>{@code refiner-delivery}, the poll thread: polls, hands records to the {@link RecordIntake}, pauses and
  *       resumes partitions, commits, and runs the rebalance listener (which waits for a revoked pair's requests in
- *       flight). It is the only thread that touches the consumer.</li>
- *   <li>HttpClient's I/O reactor threads ({@code httpclient-dispatch-*}) complete each request's future; they only
- *       note when the answer came and hand it on, so that none of them waits for the scheduler's lock or a send.</li>
- *   <li>{@code refiner-delivery-answers} takes Refiner's answers and the broker's acknowledgements to the scheduler,
- *       one at a time, and sends what they let go out.</li>
- *   <li>{@code refiner-delivery-timer} calls the scheduler when a retry is due or the throttle lets more out.</li>
+ *       flight). It is the only thread that uses the consumer; others only wake it up.</li>
+ *   <li>HttpClient's I/O reactor threads ({@code httpclient-dispatch-*}) complete each request's future. They only
+ *       note when the answer came and queue it for the answers thread: none of them waits for the scheduler's lock,
+ *       or for a send.</li>
+ *   <li>{@code refiner-delivery-answers} hands Refiner's answers and the broker's acknowledgements to the scheduler,
+ *       one at a time, in the order they came.</li>
+ *   <li>{@code refiner-delivery-timer} calls the scheduler when a retry is due, the throttle has a token again or
+ *       the breaker's probe is due.</li>
  *   <li>{@code refiner-delivery-writer}, the {@link OutcomeWriter}'s, is the only one that calls the producer,
- *       whose send can block; the scheduler only queues records for it.</li>
+ *       whose send can block; the scheduler only queues records for it. The producer's own I/O thread only queues
+ *       its acknowledgements for the answers thread.</li>
+ *   <li>{@code refiner-delivery-schemas}, the {@link RequestDecoder}'s, asks the schema registry.</li>
  * </ul>
+ * Requests go out from whichever of the poll, answers and timer threads let them, outside the scheduler's lock;
+ * HttpClient's {@code execute} only queues them.
+ *
+ * <p>It is somewhat past 300 lines for this description and its public face (health, problem, close); the loop
+ * itself, with the catching up and the pauses it decides on, is some two hundred.
  */
 public final class DeliveryEngine implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
     // Short enough that a due retry or a resumed partition waits at most this; the scheduler's own wake-ups are exact.
     private static final Duration POLL = Duration.ofMillis(100);
-    // How long close waits for the poll thread: the drain's 30 s, and the last commit and the clients' closes after it.
+    // How long close waits for the poll thread: the drain's 30 s, the last commit, and the writer's and the producer's
+    // 10 s each after it.
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
     // Requests that may wait in contacts' queues: 16 per slot keeps every slot busy while the next poll comes, and
     // at least 1,000 so that a small max.in.flight still reads ahead of contacts that wait.
@@ -71,6 +79,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private final RefinerApi api;
     private final RequestDecoder decoder;
     private final ContactScheduler scheduler;
+    private final RecordIntake intake;
     private final PartitionCommits commits;
     private final DeliveryMetrics metrics;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("refiner-delivery-timer"));
@@ -96,6 +105,7 @@ public final class DeliveryEngine implements AutoCloseable {
         this.scheduler = new ContactScheduler(settings, new Effects(), metrics, Clock.systemUTC(), System::nanoTime);
         this.writer = new OutcomeWriter(producer, scheduler::current, (write, offset) -> answer(() -> scheduler.written(write, offset)),
                 error -> fail("Writing a record of a line or a dead letter failed", error));
+        this.intake = new RecordIntake(settings, decoder, scheduler);
         this.commits = new PartitionCommits(settings, consumer, scheduler, partitions -> waitingForSchema.keySet().removeAll(partitions));
         metrics.gauges(scheduler, () -> health() == DeliveryHealth.PAUSED_UNAUTHORIZED ? 1 : 0, () -> partitionsWaitingForRegistry);
         this.pollThread = new Thread(this::pollLoop, "refiner-delivery");
@@ -161,7 +171,9 @@ public final class DeliveryEngine implements AutoCloseable {
                 commits.prepare(assigned);
                 for (TopicPartition partition : records.partitions()) {
                     for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-                        if (!handle(partition, record)) {
+                        OptionalInt schema = intake.handle(partition, record);
+                        if (schema.isPresent()) {
+                            waitingForSchema.put(partition, schema.getAsInt());
                             consumer.seek(partition, record.offset()); // read it again once it can be handled
                             break;
                         }
@@ -179,52 +191,6 @@ public final class DeliveryEngine implements AutoCloseable {
         } finally {
             drainAndClose();
         }
-    }
-
-    /** Hands one record to the scheduler; false when it must wait (its schema is not known yet). */
-    private boolean handle(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
-        int pair = partition.partition();
-        DeadLetter.Origin here = new DeadLetter.Origin(record.topic(), record.partition(), record.offset());
-        String contact = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
-        boolean fromRetries = partition.topic().equals(settings.retryTopic());
-        RetryHeaders.Entry entry = null;
-        if (fromRetries) {
-            if (scheduler.linesKnown(pair)) {
-                return true; // this reader's own record, known already, or one that counts for nobody
-            }
-            Optional<RetryHeaders.Entry> read = RetryHeaders.read(record.headers(), here);
-            if (read.isEmpty()) {
-                scheduler.unreadable(new Pending(pair, contact, here, record.key(), record.value(), RetryHeaders.withoutRetryHeaders(record.headers()),
-                        null, RetryHeaders.History.none(here), false), record.offset(), Reason.UNREADABLE_REQUEST, "Its headers of the retry topic cannot be read");
-                return true;
-            }
-            entry = read.get();
-            if (!scheduler.counts(pair, entry)) {
-                return true; // written by a reader that no longer owned the partition
-            }
-            if (entry.kind() == RetryHeaders.Kind.RESOLVED || entry.kind() == RetryHeaders.Kind.OWNER) {
-                scheduler.replayed(pair, record.offset(), entry, contact, Optional.empty());
-                return true;
-            }
-        }
-        RetryHeaders.History history = entry == null ? RetryHeaders.History.none(here) : entry.history();
-        RequestDecoder.Decoded decoded = decoder.decode(record.topic(), record.value());
-        if (decoded instanceof RequestDecoder.Decoded.SchemaUnavailable unavailable) {
-            waitingForSchema.put(partition, unavailable.schemaId());
-            return false;
-        }
-        RefinerRequestRecord request = decoded instanceof RequestDecoder.Decoded.Request readable ? readable.request() : null;
-        Pending pending = new Pending(pair, contact, history.origin(), record.key(), record.value(),
-                RetryHeaders.withoutRetryHeaders(record.headers()), request, history, !fromRetries);
-        if (decoded instanceof RequestDecoder.Decoded.Unreadable unreadable) {
-            scheduler.unreadable(pending, fromRetries ? record.offset() : -1, Reason.UNREADABLE_REQUEST, unreadable.why());
-        } else if (fromRetries) {
-            pending.due = entry.due();
-            scheduler.replayed(pair, record.offset(), entry, contact, Optional.of(pending));
-        } else {
-            scheduler.offer(pending);
-        }
-        return true;
     }
 
     /** A pair whose retry partition has been read past this reader's owner record knows its lines. */

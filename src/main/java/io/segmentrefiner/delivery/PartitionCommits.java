@@ -29,8 +29,9 @@ import java.util.stream.Collectors;
 final class PartitionCommits implements ConsumerRebalanceListener {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionCommits.class);
-    // How long a hand-over or a stop lets the requests in flight finish: well above HttpClient's own timeout, and
-    // still far below the consumer's max.poll.interval.ms (5 minutes by default), past which the group evicts it.
+    // How long a hand-over or a stop lets the requests in flight finish: as long as one request may take by default
+    // (delivery.request.timeout is 30 s), and far below the consumer's max.poll.interval.ms (5 minutes by default),
+    // past which the group would evict this reader. What is still in flight then is sent again by the next owner.
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
     // Commits that fail this long (the broker is away) hold sending: what is delivered meanwhile cannot be recorded, and
     // would be sent again by the next owner if the partitions are handed over. It bounds those duplicates.
