@@ -9,8 +9,8 @@ import java.util.Optional;
 /**
  * The breaker that pauses delivery while Refiner refuses the API key (401 or 403): a wrong key is wrong for every
  * request, so once one is refused nothing goes out but a probe, one request at a time, with a backoff that doubles
- * from {@link #FIRST_PROBE} up to {@code delivery.auth.probe.max}. The first probe accepted closes it. Pure and not
- * thread-safe: the scheduler holds its lock and passes the time, in nanoseconds.
+ * from {@link #FIRST_PROBE} up to {@code delivery.auth.probe.max}. Any answer that is not 401 or 403 closes it.
+ * Pure and not thread-safe: the scheduler holds its lock and passes the time, in nanoseconds.
  */
 final class KeyBreaker {
 
