@@ -1,16 +1,12 @@
 package io.segmentrefiner.delivery;
 
 import io.segmentrefiner.deadletter.DeadLetter;
-import io.segmentrefiner.deadletter.DeadLetterHeaders;
 import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,22 +14,20 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.LongSupplier;
-import java.util.stream.Collectors;
 
 /**
- * Decides what goes to Refiner when, and what becomes of each answer. It owns the lock, and under it the per-contact
- * queues and lines, the {@link Throttle} and the breaker that pauses delivery while Refiner refuses the API key. It
- * starts no thread and touches no Kafka client: what it decides leaves through {@link Effects}, and what happened
- * comes back through its methods, so that it is tested by calling them.
+ * Decides what goes to Refiner when, and what becomes of each answer. It owns the lock, and under it the pairs with
+ * their per-contact queues and lines ({@link PartitionPair}, {@link Contact}), the {@link Throttle} and the
+ * {@link KeyBreaker} that pauses delivery while Refiner refuses the API key; {@link OutcomeRecords} builds what it
+ * writes. It starts no thread and touches no Kafka client: what it decides leaves through {@link Effects}, and what
+ * happened comes back through its methods, so that it is tested by calling them.
  *
  * <p>Partition {@code i} of the requests topic and partition {@code i} of the retry topic form a pair, owned and
  * handed over together. A contact has at most one request in flight, and its requests go out in the order of their
@@ -45,13 +39,18 @@ import java.util.stream.Collectors;
  * <p>A request's offset on the requests topic is done once its outcome is durable: delivered, dead-lettered, or
  * written into its contact's line. A record of the retry topic stays live while the request it holds is in the line,
  * so that the committed offset of the retry topic never passes it.
+ *
+ * <p>It stays one class past 300 lines because one lock guards all it decides: a request read, an answer, an
+ * acknowledgement or a tick each read and change the queues, the lines, the counts, the throttle and the breaker
+ * together, and the order they are changed in is the order of the contact's requests. Split along them, each part
+ * would take the same lock or need the others' state; what decides nothing of its own is in the classes above.
  */
 final class ContactScheduler {
 
     private static final Logger log = LoggerFactory.getLogger(ContactScheduler.class);
-    private static final Duration FIRST_AUTH_PROBE = Duration.ofSeconds(1);
-    // Offsets named in a dead letter's header of the requests held behind it; the count is always complete.
-    private static final int HELD_OFFSETS_SHOWN = 100;
+    // A drain is woken by every answer and acknowledgement; this only bounds how late it notices its deadline or a
+    // pair dropped meanwhile, short beside a drain's 30 s and long enough to cost nothing.
+    private static final long QUIET_CHECK_MILLIS = 50;
 
     /** What the scheduler asks of the world. */
     interface Effects {
@@ -69,75 +68,6 @@ final class ContactScheduler {
     record Attempt(Pending pending, long generation, Throttle.Ticket ticket, Instant at, long startedNanos, boolean probe) {
     }
 
-    /** What a pair of partitions holds: the requests read from it, and the lines of its waiting contacts. */
-    private static final class Pair {
-        final int index;
-        final long generation;
-        final Map<String, Contact> contacts = new HashMap<>();
-        // Offsets on the retry topic of the latest record of each request in a line.
-        final TreeSet<Long> liveRetryOffsets = new TreeSet<>();
-        // This reader's ownership of the retry partition, from its first owner record on.
-        RetryPartitionOwnership ownership;
-        OffsetTracker requestOffsets;
-        // Offsets on the requests topic of the requests met in lines while catching up: each one's outcome is durable.
-        final Set<Long> placedInLines = new HashSet<>();
-        // Per contact, the last offset on the requests topic its line showed while catching up. A contact's requests
-        // join its line in their order, so every one below that offset was done before it joined (or is in the line):
-        // read again, it is done even once the line has ended and the contact is forgotten. Dropped once the
-        // requests read pass it.
-        final Map<String, Long> lineEndsReadBack = new HashMap<>();
-        boolean caughtUp;
-        boolean revoked;
-        int attemptsInFlight;
-        int writesInFlight;
-
-        Pair(int index, long generation) {
-            this.index = index;
-            this.generation = generation;
-        }
-    }
-
-    /** One contact of one pair: its queue read from the requests topic, or its line on the retry topic. */
-    private static final class Contact {
-        final Pair pair;
-        final String key;
-        final ArrayDeque<Pending> queue = new ArrayDeque<>();
-        final TreeMap<Long, Pending> line = new TreeMap<>();
-        // The highest offset that was in the line: every request of the contact up to it is done.
-        long lineEnd = -1;
-        int resolutionsInFlight;
-        // Dead letters not yet durable: until they are, nothing of the contact after them goes out, since a restart
-        // would send the dead-lettered request again, after it.
-        int deadLettersInFlight;
-        Pending inFlight;
-        boolean ready;
-
-        Contact(Pair pair, String key) {
-            this.pair = pair;
-            this.key = key;
-        }
-
-        /** Whether its requests wait in the line: one of them needs a retry, or the line's end is not yet durable. */
-        boolean waiting() {
-            return !line.isEmpty() || resolutionsInFlight > 0;
-        }
-
-        /** The request to send next, due or not; empty when one is in flight or nothing is there. */
-        Optional<Pending> next() {
-            if (inFlight != null || deadLettersInFlight > 0) {
-                return Optional.empty();
-            }
-            if (waiting()) {
-                return line.isEmpty() ? Optional.empty() : Optional.of(line.firstEntry().getValue());
-            }
-            return Optional.ofNullable(queue.peekFirst());
-        }
-
-        boolean idle() {
-            return queue.isEmpty() && line.isEmpty() && resolutionsInFlight == 0 && deadLettersInFlight == 0 && inFlight == null;
-        }
-    }
-
     private record Due(Instant at, Contact contact) implements Comparable<Due> {
         @Override
         public int compareTo(Due other) {
@@ -151,12 +81,14 @@ final class ContactScheduler {
     private final DeliveryMetrics metrics;
     private final Clock clock;
     private final LongSupplier nanoTime;
+    private final OutcomeRecords records;
 
     // Guarded by lock.
-    private final Map<Integer, Pair> pairs = new HashMap<>();
+    private final Map<Integer, PartitionPair> pairs = new HashMap<>();
     private final ArrayDeque<Contact> ready = new ArrayDeque<>();
     private final PriorityQueue<Due> later = new PriorityQueue<>();
     private final Throttle throttle;
+    private final KeyBreaker breaker;
     private long generations;
     private int queued;
     private int held;
@@ -164,10 +96,6 @@ final class ContactScheduler {
     private boolean running = true;
     private boolean holding;
     private long wakeUpAt = Long.MAX_VALUE;
-    private boolean unauthorized;
-    private boolean probing;
-    private long probeAt;
-    private Duration nextProbe = FIRST_AUTH_PROBE;
 
     ContactScheduler(DeliverySettings settings, Effects effects, DeliveryMetrics metrics, Clock clock, LongSupplier nanoTime) {
         this.settings = settings;
@@ -176,6 +104,8 @@ final class ContactScheduler {
         this.clock = clock;
         this.nanoTime = nanoTime;
         this.throttle = new Throttle(settings.maxInFlight(), settings.ratePerSecond(), nanoTime.getAsLong());
+        this.breaker = new KeyBreaker(settings.maxAuthProbe());
+        this.records = new OutcomeRecords(settings.retryTopic(), settings.deadLetterTopic());
     }
 
     // ---- pairs -----------------------------------------------------------------------------------------------------
@@ -192,7 +122,7 @@ final class ContactScheduler {
 
     boolean requestsOpen(int pair) {
         synchronized (lock) {
-            Pair state = pairs.get(pair);
+            PartitionPair state = pairs.get(pair);
             return state != null && state.requestOffsets != null;
         }
     }
@@ -205,7 +135,7 @@ final class ContactScheduler {
      */
     void beginReign(int pair, long groupGeneration) {
         synchronized (lock) {
-            Pair state = pair(pair);
+            PartitionPair state = pair(pair);
             if (state.ownership == null) {
                 state.ownership = new RetryPartitionOwnership(groupGeneration);
                 writeOwnerRecord(state);
@@ -216,15 +146,14 @@ final class ContactScheduler {
     /** How far the retry partition is to be read back: past this reader's owner record, once the broker has it. */
     Optional<Long> catchUpEnd(int pair) {
         synchronized (lock) {
-            Pair state = pairs.get(pair);
+            PartitionPair state = pairs.get(pair);
             return state == null || state.ownership == null ? Optional.empty() : state.ownership.catchUpEnd();
         }
     }
 
-    private void writeOwnerRecord(Pair pair) {
+    private void writeOwnerRecord(PartitionPair pair) {
         pair.writesInFlight++;
-        effects.write(new Write.Owner(pair.index, pair.generation, new ProducerRecord<>(settings.retryTopic(), pair.index,
-                (byte[]) null, (byte[]) null, pair.ownership.ownerRecord(nanoTime.getAsLong()))));
+        effects.write(records.owner(pair.index, pair.generation, pair.ownership.ownerRecord(nanoTime.getAsLong())));
     }
 
     /**
@@ -234,7 +163,7 @@ final class ContactScheduler {
     void renewOwnerRecords() {
         synchronized (lock) {
             long now = nanoTime.getAsLong();
-            for (Pair pair : pairs.values()) {
+            for (PartitionPair pair : pairs.values()) {
                 if (pair.caughtUp && !pair.revoked && pair.ownership.renewalDue(now)) {
                     writeOwnerRecord(pair);
                 }
@@ -248,7 +177,7 @@ final class ContactScheduler {
      */
     boolean counts(int pair, RetryHeaders.Entry entry) {
         synchronized (lock) {
-            Pair state = pairs.get(pair);
+            PartitionPair state = pairs.get(pair);
             return state != null && state.ownership != null && state.ownership.counts(entry);
         }
     }
@@ -260,45 +189,7 @@ final class ContactScheduler {
      */
     void replayed(int pair, long retryOffset, RetryHeaders.Entry entry, String contactKey, Optional<Pending> request) {
         synchronized (lock) {
-            Pair state = pair(pair);
-            if (entry.kind() == RetryHeaders.Kind.OWNER) {
-                state.ownership.read(retryOffset, entry);
-                return;
-            }
-            if (!state.ownership.counts(entry)) {
-                return; // written by a reader that no longer owned the partition
-            }
-            if (entry.history().origin().topic().equals(settings.requestsTopic())) {
-                state.placedInLines.add(entry.history().origin().offset());
-                state.lineEndsReadBack.merge(contactKey, entry.history().origin().offset(), Math::max);
-            }
-            Contact contact = contact(state, contactKey);
-            contact.lineEnd = Math.max(contact.lineEnd, entry.history().origin().offset());
-            if (entry.kind() == RetryHeaders.Kind.RESOLVED) {
-                Pending resolved = contact.line.remove(entry.history().origin().offset());
-                if (resolved != null) {
-                    state.liveRetryOffsets.remove(resolved.retryOffset);
-                    held--;
-                }
-                removeIfIdle(contact);
-                return;
-            }
-            Pending pending = request.orElseThrow();
-            pending.generation = state.generation;
-            Pending known = contact.line.get(pending.originOffset);
-            if (known != null) {
-                // A later record of the same request: it knows more of its attempts.
-                state.liveRetryOffsets.remove(known.retryOffset);
-                known.history = pending.history;
-                known.due = pending.due;
-                known.retryOffset = retryOffset;
-            } else {
-                pending.inLine = true;
-                pending.retryOffset = retryOffset;
-                contact.line.put(pending.originOffset, pending);
-                held++;
-            }
-            state.liveRetryOffsets.add(retryOffset);
+            held += pair(pair).replayed(retryOffset, entry, contactKey, request, settings.requestsTopic());
         }
     }
 
@@ -306,23 +197,17 @@ final class ContactScheduler {
     void caughtUp(int pair) {
         List<Attempt> sends;
         synchronized (lock) {
-            Pair state = pair(pair);
-            state.caughtUp = true;
-            // A request that reached a line is done on the requests topic, even when its last owner could not commit
-            // that (the broker was away, the partition was taken): without this, one whose line has ended since
-            // would be sent again when read there, since its contact no longer remembers it.
-            state.placedInLines.forEach(state.requestOffsets::doneInALine);
-            state.placedInLines.clear();
+            PartitionPair state = pair(pair);
+            state.caughtUp();
             if (state.ownership.outranked()) {
                 // Its own owner record did not count: its records would count for nobody, until this one.
                 log.info("Pair {}: the retry partition was owned in a generation no lower than this reader's; it continues "
                         + "in generation {}", pair, state.ownership.generation());
                 writeOwnerRecord(state);
             }
-            long waiting = state.contacts.values().stream().filter(Contact::waiting).count();
+            long waiting = state.waitingContacts();
             if (waiting > 0) {
-                log.info("Pair {}: {} contacts wait for a retry, {} requests in their lines", pair, waiting,
-                        state.contacts.values().stream().mapToInt(c -> c.line.size()).sum());
+                log.info("Pair {}: {} contacts wait for a retry, {} requests in their lines", pair, waiting, state.inLines());
             }
             Instant wall = clock.instant();
             state.contacts.values().forEach(contact -> schedule(contact, wall));
@@ -333,17 +218,13 @@ final class ContactScheduler {
 
     boolean linesKnown(int pair) {
         synchronized (lock) {
-            Pair state = pairs.get(pair);
+            PartitionPair state = pairs.get(pair);
             return state != null && state.caughtUp;
         }
     }
 
-    private Pair pair(int index) {
-        return pairs.computeIfAbsent(index, i -> new Pair(i, ++generations));
-    }
-
-    private Contact contact(Pair pair, String key) {
-        return pair.contacts.computeIfAbsent(key, k -> new Contact(pair, k));
+    private PartitionPair pair(int index) {
+        return pairs.computeIfAbsent(index, i -> new PartitionPair(i, ++generations));
     }
 
     // ---- requests --------------------------------------------------------------------------------------------------
@@ -356,19 +237,19 @@ final class ContactScheduler {
     void offer(Pending pending) {
         List<Attempt> sends;
         synchronized (lock) {
-            Pair pair = pairs.get(pending.pair);
+            PartitionPair pair = pairs.get(pending.pair);
             if (pair == null || pair.requestOffsets == null || !pair.requestOffsets.opened(pending.originOffset)) {
                 return;
             }
             pending.generation = pair.generation;
-            Contact contact = contact(pair, pending.contact);
+            Contact contact = pair.contact(pending.contact);
             long readBackEnd = pair.lineEndsReadBack.getOrDefault(pending.contact, -1L);
             if ((contact.waiting() && pending.originOffset <= contact.lineEnd) || pending.originOffset <= readBackEnd) {
                 // Already in the line, or ahead of it and so done: read again because the offsets done above the
                 // committed one did not all fit in the commit's metadata, or could not be committed before the
                 // hand-over. Sending it would put it after later ones.
                 pair.requestOffsets.done(pending.originOffset);
-                removeIfIdle(contact);
+                contact.forgetIfIdle();
                 return;
             }
             if (readBackEnd >= 0) {
@@ -395,7 +276,7 @@ final class ContactScheduler {
      */
     void unreadable(Pending record, long retryOffset, Reason reason, String message) {
         synchronized (lock) {
-            Pair pair = pairs.get(record.pair);
+            PartitionPair pair = pairs.get(record.pair);
             if (pair == null) {
                 return;
             }
@@ -408,7 +289,7 @@ final class ContactScheduler {
                 pair.liveRetryOffsets.add(retryOffset);
             }
             metrics.deadLettered(reason);
-            write(pair, new Write.DeadLettered(record, reason, deadLetterRecord(record, reason, message, Optional.empty(), List.of()), false));
+            write(pair, records.deadLettered(record, reason, message, Optional.empty(), List.of(), false));
         }
     }
 
@@ -417,8 +298,7 @@ final class ContactScheduler {
         contact.line.put(pending.originOffset, pending);
         contact.lineEnd = Math.max(contact.lineEnd, pending.originOffset);
         held++;
-        write(contact.pair, new Write.Held(pending, retryRecord(pending, RetryHeaders.held(pending.headers, pending.origin,
-                contact.pair.ownership.writer()), pending.value)));
+        write(contact.pair, records.held(pending, contact.pair.ownership.writer()));
     }
 
     /** A contact holds at most {@code delivery.hold.max} requests behind its waiting one; one more and that one is given up. */
@@ -469,7 +349,7 @@ final class ContactScheduler {
         while (!later.isEmpty() && !later.peek().at().isAfter(wall)) {
             schedule(later.poll().contact(), wall);
         }
-        if (unauthorized) {
+        if (breaker.open()) {
             probe(now, wall).ifPresent(sends::add);
             return sends;
         }
@@ -508,10 +388,8 @@ final class ContactScheduler {
 
     /** While the key is refused, one request at a time goes out, with backoff, to find out whether it works again. */
     private Optional<Attempt> probe(long now, Instant wall) {
-        if (probing || now < probeAt) {
-            if (!probing) {
-                wakeUpIn(Duration.ofNanos(probeAt - now));
-            }
+        if (!breaker.probeDue(now)) {
+            breaker.untilProbe(now).ifPresent(this::wakeUpIn);
             return Optional.empty();
         }
         for (Contact contact : ready) {
@@ -524,7 +402,7 @@ final class ContactScheduler {
                 }
                 ready.remove(contact);
                 contact.ready = false;
-                probing = true;
+                breaker.probeSent();
                 return Optional.of(start(contact, next.get(), ticket.get(), now, wall, true));
             }
         }
@@ -550,21 +428,22 @@ final class ContactScheduler {
             throttle.release(attempt.ticket(), verdict, nanoTime.getAsLong());
             attemptsInFlight--;
             Pending pending = attempt.pending();
-            Pair pair = pairs.get(pending.pair);
+            PartitionPair pair = pairs.get(pending.pair);
             if (pair != null && pair.generation == attempt.generation()) {
                 pair.attemptsInFlight--;
                 Contact contact = pair.contacts.get(pending.contact);
                 contact.inFlight = null;
                 if (verdict instanceof Verdict.Unauthorized) {
-                    refusedKey(attempt, response);
+                    // The request stays first in its queue or line, and delivery pauses until a probe is accepted.
+                    breaker.refused(response.status(), attempt.probe(), nanoTime.getAsLong()).ifPresent(this::wakeUpIn);
                 } else {
-                    keyAccepted();
+                    breaker.accepted();
                     decide(contact, pending, verdict, response, attempt.at());
                 }
                 schedule(contact, clock.instant());
-                removeIfIdle(contact);
+                contact.forgetIfIdle();
             } else if (attempt.probe()) {
-                probing = false;
+                breaker.probeForgotten();
             }
             lock.notifyAll();
             sends = dispatch();
@@ -628,8 +507,8 @@ final class ContactScheduler {
         writeResolved(contact.pair, pending);
     }
 
-    private void writeResolved(Pair pair, Pending pending) {
-        write(pair, new Write.Resolved(pending, retryRecord(pending, RetryHeaders.resolved(pending.origin, pair.ownership.writer()), null)));
+    private void writeResolved(PartitionPair pair, Pending pending) {
+        write(pair, records.resolved(pending, pair.ownership.writer()));
     }
 
     /**
@@ -637,9 +516,8 @@ final class ContactScheduler {
      * in order; one already in the line gets a newer record, which is what counts from then on.
      */
     private void retryLater(Contact contact, Pending pending, int lastStatus) {
-        Headers headers = RetryHeaders.retry(pending.headers, pending.due, pending.history, lastStatus, contact.pair.ownership.writer());
         if (pending.inLine) {
-            write(contact.pair, new Write.Retry(pending, retryRecord(pending, headers, pending.value)));
+            write(contact.pair, records.retry(pending, lastStatus, contact.pair.ownership.writer()));
             return;
         }
         contact.queue.removeFirst();
@@ -648,7 +526,7 @@ final class ContactScheduler {
         contact.line.put(pending.originOffset, pending);
         contact.lineEnd = Math.max(contact.lineEnd, pending.originOffset);
         held++;
-        write(contact.pair, new Write.Retry(pending, retryRecord(pending, headers, pending.value)));
+        write(contact.pair, records.retry(pending, lastStatus, contact.pair.ownership.writer()));
         while (!contact.queue.isEmpty()) {
             queued--;
             hold(contact, contact.queue.removeFirst());
@@ -663,7 +541,7 @@ final class ContactScheduler {
         metrics.deadLettered(reason);
         List<Long> heldBehind = pending.inLine ? List.copyOf(contact.line.tailMap(pending.originOffset, false).keySet()) : List.of();
         contact.deadLettersInFlight++;
-        write(contact.pair, new Write.DeadLettered(pending, reason, deadLetterRecord(pending, reason, message, attempts, heldBehind), true));
+        write(contact.pair, records.deadLettered(pending, reason, message, attempts, heldBehind, true));
         if (pending.inLine) {
             contact.line.remove(pending.originOffset);
             held--;
@@ -674,58 +552,12 @@ final class ContactScheduler {
         }
     }
 
-    private ProducerRecord<byte[], byte[]> deadLetterRecord(Pending pending, Reason reason, String message,
-                                                            Optional<DeadLetter.Attempts> attempts, List<Long> heldBehind) {
-        DeadLetter deadLetter = new DeadLetter(reason, message, pending.history.origin(), attempts);
-        Headers headers = deadLetter.appendTo(RetryHeaders.withoutRetryHeaders(pending.headers));
-        if (!heldBehind.isEmpty()) {
-            headers.add(DeadLetterHeaders.HELD_BEHIND, Integer.toString(heldBehind.size()).getBytes(StandardCharsets.UTF_8));
-            headers.add(DeadLetterHeaders.HELD_BEHIND_OFFSETS, heldBehind.stream().limit(HELD_OFFSETS_SHOWN).map(String::valueOf)
-                    .collect(Collectors.joining(",")).getBytes(StandardCharsets.UTF_8));
-        }
-        return new ProducerRecord<>(settings.deadLetterTopic(), null, pending.key, pending.value, headers);
-    }
-
-    /** A record of the line goes to the retry partition of the request's own pair, where its next owner reads it. */
-    private ProducerRecord<byte[], byte[]> retryRecord(Pending pending, Headers headers, byte[] value) {
-        return new ProducerRecord<>(settings.retryTopic(), pending.pair, pending.key, value, headers);
-    }
-
-    private void write(Pair pair, Write write) {
+    private void write(PartitionPair pair, Write write) {
         pair.writesInFlight++;
-        if (write.record().topic().equals(settings.retryTopic())) {
+        if (records.onRetryTopic(write)) {
             pair.ownership.wrote();
         }
         effects.write(write);
-    }
-
-    /** 401 or 403: the request stays first in its queue or line, and delivery pauses until a probe is accepted. */
-    private void refusedKey(Attempt attempt, ApiResponse response) {
-        boolean first = !unauthorized;
-        unauthorized = true;
-        if (attempt.probe()) {
-            probing = false;
-            Duration doubled = nextProbe.multipliedBy(2);
-            nextProbe = doubled.compareTo(settings.maxAuthProbe()) > 0 ? settings.maxAuthProbe() : doubled;
-        }
-        if (first) {
-            log.error("Refiner refused the API key (HTTP {}): delivery is paused until it is accepted again, probing with "
-                    + "backoff up to every {}. Check refiner.api.key.", response.status(), settings.maxAuthProbe());
-        }
-        if (first || attempt.probe()) {
-            probeAt = nanoTime.getAsLong() + nextProbe.toNanos();
-            wakeUpIn(nextProbe);
-        }
-    }
-
-    private void keyAccepted() {
-        if (!unauthorized) {
-            return;
-        }
-        unauthorized = false;
-        probing = false;
-        nextProbe = FIRST_AUTH_PROBE;
-        log.info("Refiner accepts the API key again: delivery resumed");
     }
 
     // ---- acknowledgements ------------------------------------------------------------------------------------------
@@ -734,7 +566,7 @@ final class ContactScheduler {
     void written(Write write, long offset) {
         List<Attempt> sends;
         synchronized (lock) {
-            Pair pair = pairs.get(write.pair());
+            PartitionPair pair = pairs.get(write.pair());
             if (pair == null || pair.generation != write.generation()) {
                 return; // of a pair handed back meanwhile: its next owner reads the request again
             }
@@ -746,14 +578,14 @@ final class ContactScheduler {
             }
             Pending pending = ((Write.OfRequest) write).pending();
             if (write instanceof Write.Retry || write instanceof Write.Held) {
-                placed(pair, pending, offset);
+                pair.placed(pending, offset);
             } else if (write instanceof Write.Resolved) {
                 pair.liveRetryOffsets.remove(pending.retryOffset);
                 Contact contact = pair.contacts.get(pending.contact);
                 if (contact != null) {
                     contact.resolutionsInFlight--;
                     schedule(contact, clock.instant());
-                    removeIfIdle(contact);
+                    contact.forgetIfIdle();
                 }
             } else if (write instanceof Write.DeadLettered deadLettered) {
                 Contact contact = deadLettered.ofContact() ? pair.contacts.get(pending.contact) : null;
@@ -767,7 +599,7 @@ final class ContactScheduler {
                 if (contact != null) {
                     contact.deadLettersInFlight--;
                     schedule(contact, clock.instant());
-                    removeIfIdle(contact);
+                    contact.forgetIfIdle();
                 }
             }
             lock.notifyAll();
@@ -776,29 +608,12 @@ final class ContactScheduler {
         sends.forEach(effects::send);
     }
 
-    /** Its record in the line is durable: an older one of the same request counts no more, and its offset on the requests topic is done. */
-    private static void placed(Pair pair, Pending pending, long offset) {
-        if (pending.retryOffset >= 0) {
-            pair.liveRetryOffsets.remove(pending.retryOffset);
-        } else if (pending.fromRequests) {
-            pair.requestOffsets.done(pending.originOffset);
-        }
-        pending.retryOffset = offset;
-        pair.liveRetryOffsets.add(offset);
-    }
-
-    private static void removeIfIdle(Contact contact) {
-        if (contact.idle() && !contact.ready) {
-            contact.pair.contacts.remove(contact.key);
-        }
-    }
-
     // ---- handing pairs back ----------------------------------------------------------------------------------------
 
     /** Nothing more of these pairs goes out; what is in flight finishes. */
     void revoke(Collection<Integer> indexes) {
         synchronized (lock) {
-            indexes.stream().map(pairs::get).filter(java.util.Objects::nonNull).forEach(pair -> pair.revoked = true);
+            indexes.stream().map(pairs::get).filter(Objects::nonNull).forEach(pair -> pair.revoked = true);
         }
     }
 
@@ -812,7 +627,7 @@ final class ContactScheduler {
                     return false;
                 }
                 try {
-                    lock.wait(Math.max(1, Math.min(50, left / 1_000_000)));
+                    lock.wait(Math.max(1, Math.min(QUIET_CHECK_MILLIS, left / 1_000_000)));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
@@ -823,32 +638,15 @@ final class ContactScheduler {
     }
 
     private boolean quiet(Collection<Integer> indexes) {
-        return indexes.stream().map(pairs::get).filter(java.util.Objects::nonNull)
-                .allMatch(pair -> pair.attemptsInFlight == 0 && pair.writesInFlight == 0);
+        return indexes.stream().map(pairs::get).filter(Objects::nonNull).allMatch(PartitionPair::quiet);
     }
 
-    /**
-     * What can be committed for these pairs: on the requests topic the lowest offset without a durable outcome, and
-     * in the metadata those done above it; on the retry topic the last owner record before the lowest record still
-     * in a line (or the last one, when no line holds any), so that reading from it starts with whose records count.
-     * Nothing for a pair still catching up: what the last owner committed stands.
-     */
+    /** What can be committed for these pairs ({@link PartitionPair#committable}); nothing for a pair still catching up. */
     Map<TopicPartition, OffsetAndMetadata> committable(Collection<Integer> indexes) {
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         synchronized (lock) {
-            for (int index : indexes) {
-                Pair pair = pairs.get(index);
-                if (pair == null || !pair.caughtUp) {
-                    // Its lines are not all read back yet: its own owner record would pass them, and lose them.
-                    continue;
-                }
-                if (pair.requestOffsets != null && pair.requestOffsets.committable() >= 0) {
-                    commit.put(new TopicPartition(settings.requestsTopic(), index),
-                            new OffsetAndMetadata(pair.requestOffsets.committable(), pair.requestOffsets.metadata()));
-                }
-                pair.ownership.committable(pair.liveRetryOffsets).ifPresent(from ->
-                        commit.put(new TopicPartition(settings.retryTopic(), index), new OffsetAndMetadata(from)));
-            }
+            indexes.stream().map(pairs::get).filter(Objects::nonNull)
+                    .forEach(pair -> commit.putAll(pair.committable(settings.requestsTopic(), settings.retryTopic())));
         }
         return commit;
     }
@@ -857,7 +655,7 @@ final class ContactScheduler {
     void drop(Collection<Integer> indexes) {
         synchronized (lock) {
             for (int index : indexes) {
-                Pair pair = pairs.remove(index);
+                PartitionPair pair = pairs.remove(index);
                 if (pair == null) {
                     continue;
                 }
@@ -874,7 +672,7 @@ final class ContactScheduler {
     /** Whether a write is of a pair still owned as when it was decided; one that is not need not be sent. */
     boolean current(Write write) {
         synchronized (lock) {
-            Pair pair = pairs.get(write.pair());
+            PartitionPair pair = pairs.get(write.pair());
             return pair != null && pair.generation == write.generation();
         }
     }
@@ -940,13 +738,13 @@ final class ContactScheduler {
     /** Contacts whose requests wait behind one that needs a retry. */
     int waitingContacts() {
         synchronized (lock) {
-            return (int) pairs.values().stream().flatMap(pair -> pair.contacts.values().stream()).filter(Contact::waiting).count();
+            return (int) pairs.values().stream().mapToLong(PartitionPair::waitingContacts).sum();
         }
     }
 
     boolean unauthorized() {
         synchronized (lock) {
-            return unauthorized;
+            return breaker.open();
         }
     }
 

@@ -20,6 +20,8 @@ final class DeliveryMetrics {
     private final Counter throttled;
     private final Timer latency;
     private final Map<Reason, Counter> deadLettered = new ConcurrentHashMap<>();
+    // What each gauge reads, by its name.
+    private final Map<String, Supplier<Number>> readings = new ConcurrentHashMap<>();
 
     DeliveryMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -32,7 +34,6 @@ final class DeliveryMetrics {
 
     /** The gauges, read from the scheduler and the engine when scraped. */
     void gauges(ContactScheduler scheduler, Supplier<Number> paused, Supplier<Number> partitionsWaitingForRegistry) {
-        // Micrometer holds a gauge's object weakly by default: these are referenced nowhere else.
         gauge("refiner.delivery.in.flight", "Requests sent and not yet answered", scheduler::inFlight);
         gauge("refiner.delivery.paused", "1 while Refiner refuses the API key", paused);
         gauge("refiner.delivery.rate", "Requests a second delivery sends at most now, learned from 429s; 0 when nothing limits it",
@@ -46,8 +47,18 @@ final class DeliveryMetrics {
         gauge("refiner.delivery.registry.waiting", "Partitions whose next record waits for the schema registry", partitionsWaitingForRegistry);
     }
 
+    /**
+     * A gauge whose object is these metrics, which the engine holds while it runs: Micrometer holds a gauge's object
+     * weakly unless told otherwise, and a supplier that only the gauge referenced would read NaN after a collection.
+     * Held strongly as well, so that after a stop the gauges go on reading what delivery last knew.
+     */
     private void gauge(String name, String description, Supplier<Number> value) {
-        Gauge.builder(name, value, s -> s.get().doubleValue()).description(description).strongReference(true).register(registry);
+        readings.put(name, value);
+        Gauge.builder(name, this, metrics -> metrics.read(name)).description(description).strongReference(true).register(registry);
+    }
+
+    private double read(String gauge) {
+        return readings.get(gauge).get().doubleValue();
     }
 
     void delivered() {

@@ -29,14 +29,29 @@ import java.util.concurrent.CompletableFuture;
  * Refiner's API on Apache HttpClient 5's async client: one pooled connection per request in flight, HttpClient's
  * own retries off (the delivery decides), {@code Authorization: Bearer <key>}. The key is held here and nowhere
  * else, and is in no message this class makes.
+ *
+ * <p>{@link #send} only queues the request and returns at once. The future it returns is completed on one of
+ * HttpClient's I/O reactor threads ({@code httpclient-dispatch-*}), which also serve every other connection: what
+ * runs on completion must not block, nor wait for a lock, so the {@link DeliveryEngine} only hands the answer to a
+ * thread of its own there. A request that fails before it is sent may complete on the caller's thread.
  */
 public final class HttpRefinerApi implements RefinerApi {
 
-    /** Response bodies are cut to this many characters before they reach a dead letter or a log. */
+    /**
+     * Response bodies are cut to this many characters before they reach a dead letter or a log: enough for any
+     * error message an API writes, and a dead letter's headers stay far below the broker's record size.
+     */
     public static final int BODY_LIMIT = 2_000;
 
-    /** The longest {@code Retry-After} taken as given. */
+    /** The longest {@code Retry-After} taken as given: far past any retry window, so "much later" either way. */
     static final Duration LONGEST_RETRY_AFTER = Duration.ofDays(1);
+
+    // A connection to a reachable server takes milliseconds even across regions; one not made in 10 s is a server or
+    // network that is down, and the attempt is better retried later than waited for.
+    private static final Timeout CONNECT_TIMEOUT = Timeout.ofSeconds(10);
+    // More digits than this are more than 31 years of seconds: past LONGEST_RETRY_AFTER, and not parsed at all, so
+    // that a value of thirty digits cannot overflow a long.
+    private static final int LONGEST_SECONDS_DIGITS = 9;
 
     private final URI baseUri;
     private final String authorization;
@@ -51,7 +66,7 @@ public final class HttpRefinerApi implements RefinerApi {
                         .setMaxConnTotal(maxInFlight)
                         .setMaxConnPerRoute(maxInFlight)
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
-                                .setConnectTimeout(Timeout.ofSeconds(10))
+                                .setConnectTimeout(CONNECT_TIMEOUT)
                                 .setSocketTimeout(limit)
                                 .build())
                         .build())
@@ -108,8 +123,8 @@ public final class HttpRefinerApi implements RefinerApi {
         }
         String value = header.getValue().trim();
         Duration wait;
-        if (value.matches("[0-9]{1,30}")) {
-            wait = value.length() > 9 ? LONGEST_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(value));
+        if (value.matches("[0-9]{1,30}")) { // delay-seconds; a longer run of digits is no value a server meant
+            wait = value.length() > LONGEST_SECONDS_DIGITS ? LONGEST_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(value));
         } else {
             try {
                 wait = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME));

@@ -13,7 +13,10 @@ import java.util.TreeSet;
  */
 final class OffsetTracker {
 
-    /** Kafka keeps 4096 characters of commit metadata by default ({@code offset.metadata.max.bytes}). */
+    /**
+     * Kafka keeps 4096 characters of commit metadata by default ({@code offset.metadata.max.bytes}); a little less
+     * leaves room for the last run written and never makes a commit that the broker refuses.
+     */
     private static final int METADATA_LIMIT = 4_000;
     // More than a partition can have read ahead of its lowest open offset: a longer run is not metadata we wrote.
     private static final long MAX_RUN = 1_000_000;

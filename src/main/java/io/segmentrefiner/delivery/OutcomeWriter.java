@@ -6,27 +6,29 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
  * Writes the records that make outcomes durable, in the order they were asked for, from a thread of its own: a
- * producer's send can block (for metadata, or when its buffer is full), and whoever asks (an HTTP client's I/O
- * thread, the scheduler under its lock) must not. Each acknowledgement is reported with the record's offset.
+ * producer's send can block (for metadata, or when its buffer is full), and whoever asks (the scheduler, under its
+ * lock) must not. Each acknowledgement is reported with the record's offset, on the producer's I/O thread.
  */
 final class OutcomeWriter implements AutoCloseable {
+
+    // On close, how long the queued writes may take to be sent, and then the producer to have them acknowledged:
+    // a broker that is there answers within a second or two; one that is not loses nothing by the wait ending, since
+    // what was not acknowledged is read again by the next reader.
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Producer<byte[], byte[]> producer;
     private final Predicate<Write> current;
     private final BiConsumer<Write, Long> written;
     private final Consumer<Exception> failed;
     private volatile boolean failedOnce;
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-        Thread writer = new Thread(r, "refiner-delivery-writer");
-        writer.setDaemon(true);
-        return writer;
-    });
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(DaemonThreads.named("refiner-delivery-writer"));
 
     /**
      * @param current whether a write still belongs to a partition this reader owns: one that does not is dropped,
@@ -75,15 +77,15 @@ final class OutcomeWriter implements AutoCloseable {
         }
     }
 
-    /** Writes what was queued, waits for the acknowledgements (up to the timeout), and closes the producer. */
+    /** Writes what was queued, waits for the acknowledgements (up to 10 s each), and closes the producer. */
     @Override
     public void close() {
         thread.shutdown();
         try {
-            thread.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            thread.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        producer.close(Duration.ofSeconds(10));
+        producer.close(CLOSE_TIMEOUT);
     }
 }

@@ -30,7 +30,9 @@ final class RequestDecoder implements AutoCloseable {
     // A registry restart or failover takes seconds to minutes: ask again soon at first, then every 30 s at most.
     private static final Duration FIRST_WAIT = Duration.ofSeconds(1);
     private static final Duration LONGEST_WAIT = Duration.ofSeconds(30);
+    // The Confluent wire format: a zero byte, the writer's schema id in four bytes, then the Avro.
     private static final byte MAGIC_BYTE = 0;
+    private static final int SCHEMA_ID_BYTES = 4;
     // A fetch normally takes milliseconds; one this old is a registry that does not answer.
     private static final Duration UNANSWERED = Duration.ofSeconds(5);
 
@@ -62,11 +64,7 @@ final class RequestDecoder implements AutoCloseable {
     private final SchemaRegistry registry;
     private final Deserializer<RefinerRequestRecord> deserializer;
     private final Map<Integer, Fetch> fetches = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService fetcher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "refiner-delivery-schemas");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService fetcher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("refiner-delivery-schemas"));
 
     /** @param deserializer reads the Confluent wire format with the same registry, which caches what it fetched */
     RequestDecoder(SchemaRegistry registry, Deserializer<RefinerRequestRecord> deserializer) {
@@ -75,10 +73,10 @@ final class RequestDecoder implements AutoCloseable {
     }
 
     Decoded decode(String topic, byte[] value) {
-        if (value == null || value.length < 5 || value[0] != MAGIC_BYTE) {
+        if (value == null || value.length < 1 + SCHEMA_ID_BYTES || value[0] != MAGIC_BYTE) {
             return new Decoded.Unreadable("The request record is not in the Confluent wire format (no magic byte 0 and schema id)");
         }
-        int schemaId = ByteBuffer.wrap(value, 1, 4).getInt();
+        int schemaId = ByteBuffer.wrap(value, 1, SCHEMA_ID_BYTES).getInt();
         Fetch fetch = fetches.computeIfAbsent(schemaId, id -> {
             fetcher.execute(() -> fetch(id, FIRST_WAIT));
             return new Fetch.Waiting(System.nanoTime(), Optional.empty());

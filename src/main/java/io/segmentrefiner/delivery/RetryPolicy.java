@@ -19,6 +19,7 @@ public record RetryPolicy(Duration base, Duration cap, Duration maxDuration) {
     }
 
     Duration jittered(int attempts) {
+        // Doubling per attempt; past 2^30 times the base the cap has long been reached, and a larger shift overflows.
         long ceiling = base.toMillis() << Math.min(attempts, 30);
         long bounded = Math.min(Math.max(ceiling, 1), cap.toMillis());
         return Duration.ofMillis(ThreadLocalRandom.current().nextLong(bounded / 2, bounded + 1));

@@ -26,16 +26,27 @@ import java.util.Optional;
  *
  * <p>Pure and not thread-safe: the caller holds a lock and passes the time, in nanoseconds. Its decisions are logged
  * at DEBUG.
+ *
+ * <p>It stays one class past 300 lines because it is one control loop: the slots, the tokens, the growth, the
+ * congestion epochs and the judging of each decrease read and set each other's state on every answer, and the
+ * constants that tune them are only understood side by side. Only the count of recent answers, which knows nothing
+ * of the loop, is a class of its own.
  */
 final class Throttle {
 
+    // Just below what was accepted: a limiter lets through what it accepts, so 90% of that is under its limit, and a
+    // deeper cut costs throughput the growth then takes seconds to win back.
     static final double DECREASE = 0.9;
+    // 5% every 100 ms is about 1.6 times a second: a limit that rose is found again within seconds, while one step
+    // over a limit that stayed brings only a few 429s.
     static final double GROWTH_PER_STEP = 0.05;
     static final long STEP_MILLIS = 100;
     private static final long SECOND = 1_000_000_000L;
     private static final long STEP = STEP_MILLIS * 1_000_000L;
     // The client's own burst: a tenth of a second of the learned rate, smooth enough not to drain a server's bucket.
     private static final double BURST_SECONDS = 0.1;
+    // Never below one request a second: slower, a 429 or two would take minutes to be judged, and Retry-After pauses
+    // everybody when nothing gets through at all.
     private static final double SLOWEST = 1.0;
     // 429s in one epoch before they count as congestion: one alone can be chance, and a decrease needs something
     // to be judged against.
@@ -48,6 +59,7 @@ final class Throttle {
     // Twenty answers keep chance out of it (at 30% background, 12 of 20 comes once in 200 epochs).
     private static final int SEVERE_AFTER = 20;
     private static final double SEVERE = 0.6;
+    // A rate measured over less than 10 ms, right after a decrease, would read a handful of answers as thousands a second.
     private static final long SHORTEST_EPOCH = SECOND / 100;
     // A decrease is judged on answers to requests sent after the destination had time to feel it (its own bucket
     // refilling, the requests sent before still arriving), enough of them to tell 10% from 5%.
@@ -64,6 +76,12 @@ final class Throttle {
     private static final double LEAST_BACKGROUND = 0.03;
     // 429s this frequent after a decrease, and more than before it: the rate is still far too high.
     private static final double FAR_TOO_HIGH = 0.3;
+    // While a decrease is judged, congestion needs SEVERE and at least this much above the background: a high
+    // background alone must never read as most answers refused.
+    private static final double SEVERE_ABOVE_BACKGROUND = 0.3;
+    // A count of 429s this many standard deviations above what the background explains is no chance (one epoch in
+    // about seven hundred).
+    private static final double STANDARD_DEVIATIONS = 3;
     private static final Logger log = LoggerFactory.getLogger(Throttle.class);
     /** The longest everybody waits for one {@code Retry-After}: past it, a request or two find out whether it still holds. */
     static final Duration LONGEST_PAUSE = Duration.ofMinutes(10);
@@ -180,10 +198,10 @@ final class Throttle {
      */
     private boolean congested() {
         if (judging) {
-            return epochAnswers >= SEVERE_AFTER && epochThrottled >= Math.max(SEVERE, background + 0.3) * epochAnswers;
+            return epochAnswers >= SEVERE_AFTER && epochThrottled >= Math.max(SEVERE, background + SEVERE_ABOVE_BACKGROUND) * epochAnswers;
         }
         double expected = background * epochAnswers;
-        boolean tooMany = epochThrottled >= Math.max(EVIDENCE, 1 + expected + 3 * Math.sqrt(expected));
+        boolean tooMany = epochThrottled >= Math.max(EVIDENCE, 1 + expected + STANDARD_DEVIATIONS * Math.sqrt(expected));
         return tooMany && (epochAnswers >= MEASURED_ON || epochAnswers >= SEVERE_AFTER && epochThrottled >= SEVERE * epochAnswers);
     }
 
@@ -318,6 +336,7 @@ final class Throttle {
 
     /** The answers of the last second, and those accepted (2xx) of them, counted in tenths of a second. */
     private static final class RecentAnswers {
+        // Tenths of a second: a second's count moves on smoothly, and costs two arrays of ten.
         private static final int BUCKETS = 10;
         private static final long BUCKET = SECOND / BUCKETS;
         // Right after the first answers a second's count would read as a rate far too low, and too low a rate is

@@ -52,9 +52,11 @@ class ContactSchedulerTest {
         offer(0, 2, "bob");
 
         assertThat(world.sentOffsets()).containsExactly(0L, 2L);
+        assertThat(scheduler.inFlight()).as("ann's and bob's first requests in flight together").isEqualTo(2);
         answer(world.attempt(0), 200);
 
         assertThat(world.sentOffsets()).containsExactly(0L, 2L, 1L);
+        assertThat(scheduler.inFlight()).as("ann's second and bob's first").isEqualTo(2);
         assertThat(world.requestWrites()).isEmpty();
     }
 

@@ -6,6 +6,7 @@ import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.harness.Await;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
+import io.segmentrefiner.harness.RefinerStub;
 import io.segmentrefiner.harness.RequestRecords;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -258,13 +259,53 @@ class DeliveryEngineTest {
         assertThat(engine.health()).isEqualTo(DeliveryHealth.RUNNING);
     }
 
+    @Test
+    void refinersAnswersAreHandledOnTheAnswersThreadNotOnHttpClientsIoThreads() throws Exception {
+        FaultyConsumer faulty = new FaultyConsumer();
+        consumer = faulty;
+        // Each contact's second request goes out from whichever thread handled the answer to its first.
+        Map<String, String> sentOn = new java.util.concurrent.ConcurrentHashMap<>();
+        try (RefinerStub stub = RefinerStub.start()) {
+            stub.answer(request -> RefinerStub.Answer.ok().after(Duration.ofMillis(200)));
+            HttpRefinerApi http = new HttpRefinerApi(stub.url(), "rk_test_key", 8, Duration.ofSeconds(5), "test");
+            start(Duration.ofMillis(50), new RefinerApi() {
+                @Override
+                public CompletableFuture<ApiResponse> send(ApiCall call) {
+                    sentOn.put(call.idempotencyKey().orElseThrow(), Thread.currentThread().getName());
+                    return http.send(call);
+                }
+
+                @Override
+                public void close() {
+                    http.close();
+                    api.close();
+                }
+            });
+            faulty.schedulePollTask(() -> {
+                assign(faulty, P0);
+                List.of(record(P0, 0, "u-1", "m-0"), record(P0, 1, "u-2", "m-1"), record(P0, 2, "u-1", "m-2"), record(P0, 3, "u-2", "m-3"))
+                        .forEach(faulty::append);
+            });
+
+            Await.until("every request delivered", WAIT, () -> stub.delivered().size() == 4);
+
+            assertThat(sentOn).as("the first requests go out from the poll thread, the second ones from the thread that had the answer")
+                    .containsEntry("m-0", "refiner-delivery").containsEntry("m-1", "refiner-delivery")
+                    .containsEntry("m-2", "refiner-delivery-answers").containsEntry("m-3", "refiner-delivery-answers");
+        }
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------------
 
     private void start(Duration commitInterval) {
+        start(commitInterval, api);
+    }
+
+    private void start(Duration commitInterval, RefinerApi refiner) {
         DeliverySettings settings = new DeliverySettings("http://refiner.invalid", "rk_test_key", REQUESTS, RETRIES,
                 DEAD_LETTERS, 8, 0, new RetryPolicy(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofMinutes(1)),
                 Duration.ofSeconds(2), Duration.ofSeconds(1), commitInterval, 1_000);
-        engine = new DeliveryEngine(settings, consumer, producer, api, registry, serde.deserializer(), new SimpleMeterRegistry());
+        engine = new DeliveryEngine(settings, consumer, producer, refiner, registry, serde.deserializer(), new SimpleMeterRegistry());
         engine.start();
     }
 

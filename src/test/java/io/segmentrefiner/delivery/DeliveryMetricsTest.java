@@ -1,21 +1,36 @@
 package io.segmentrefiner.delivery;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class DeliveryMetricsTest {
 
+    /**
+     * Micrometer holds a gauge's object weakly: a gauge keeps reading after a garbage collection only if something
+     * else holds that object. Every gauge's object is the metrics themselves, which the engine holds while it runs,
+     * and not the suppliers they are given, which nothing else references (as in DeliveryEngine).
+     */
     @Test
-    void gaugesKeepReadingAfterAGarbageCollection() {
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    void everyGaugeReadsThroughTheMetricsSoThatNoneDependsOnTheRegistryHoldingItsObject() {
+        Map<String, Object> gaugeObjects = new ConcurrentHashMap<>();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry() {
+            @Override
+            protected <T> Gauge newGauge(Meter.Id id, T obj, ToDoubleFunction<T> valueFunction) {
+                gaugeObjects.put(id.getName(), obj);
+                return super.newGauge(id, obj, valueFunction);
+            }
+        };
         DeliveryMetrics metrics = new DeliveryMetrics(meters);
         DeliverySettings settings = new DeliverySettings("http://refiner.invalid", "rk_test", "requests", "retries", "dlq", 8, 0,
                 new RetryPolicy(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1)), Duration.ofSeconds(1),
@@ -35,17 +50,11 @@ class DeliveryMetricsTest {
         }, metrics, Clock.systemUTC(), System::nanoTime);
         AtomicInteger paused = new AtomicInteger(1);
         AtomicInteger waiting = new AtomicInteger(3);
-        // The suppliers are referenced by the metrics alone, as in DeliveryEngine.
-        Supplier<Number> pausedReader = paused::get;
-        WeakReference<Supplier<Number>> watched = new WeakReference<>(pausedReader);
-        metrics.gauges(scheduler, pausedReader, waiting::get);
-        pausedReader = null;
 
-        for (int i = 0; i < 5; i++) {
-            System.gc();
-        }
+        metrics.gauges(scheduler, paused::get, waiting::get);
 
-        assertThat(watched.get()).as("the gauge holds its supplier").isNotNull();
+        assertThat(gaugeObjects).as("a gauge of each name").hasSize(9);
+        assertThat(gaugeObjects.values()).as("the object each gauge is held by").allSatisfy(object -> assertThat(object).isSameAs(metrics));
         assertThat(meters.get("refiner.delivery.paused").gauge().value()).isEqualTo(1.0);
         assertThat(meters.get("refiner.delivery.registry.waiting").gauge().value()).isEqualTo(3.0);
         assertThat(meters.get("refiner.delivery.in.flight").gauge().value()).isZero();

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,12 +60,26 @@ class DeliveryOrderIntegrationTest {
             throws Exception {
         stub = RefinerStub.start();
         Set<String> triedOnce = ConcurrentHashMap.newKeySet();
+        // The contacts with a request at the stub now, and the most there were at once.
+        Map<String, Integer> inFlight = new ConcurrentHashMap<>();
+        AtomicInteger mostContactsInFlight = new AtomicInteger();
         stub.answer(request -> {
-            boolean first = triedOnce.add(request.idempotencyKey());
-            if (first && Math.floorMod(request.idempotencyKey().hashCode(), 3) == 0) {
-                return Answer.status(500);
+            String contact = RequestRecords.contactOf(request.body());
+            inFlight.merge(contact, 1, Integer::sum);
+            mostContactsInFlight.accumulateAndGet(inFlight.size(), Math::max);
+            try {
+                boolean first = triedOnce.add(request.idempotencyKey());
+                if (first && Math.floorMod(request.idempotencyKey().hashCode(), 3) == 0) {
+                    return Answer.status(500);
+                }
+                Thread.sleep(ThreadLocalRandom.current().nextInt(1, 6)); // on the stub's thread, as Answer.after would
+                return Answer.ok();
+            } catch (InterruptedException stubClosing) {
+                Thread.currentThread().interrupt();
+                return Answer.status(503);
+            } finally {
+                inFlight.computeIfPresent(contact, (key, requests) -> requests == 1 ? null : requests - 1);
             }
-            return Answer.ok().after(Duration.ofMillis(ThreadLocalRandom.current().nextInt(1, 6)));
         });
         Map<String, String> settings = PipelineSettings.forRun("order-it", broker, registry.url(), stub.url(), "rk_order_test");
         // The killed instance's group membership ends after this, and its restart takes the partitions over.
@@ -91,10 +106,13 @@ class DeliveryOrderIntegrationTest {
         Map<String, List<Integer>> outOfOrder = ContactOrder.violations(accepted, r -> RequestRecords.contactOf(r.body()),
                 r -> Integer.parseInt(r.idempotencyKey().substring(r.idempotencyKey().indexOf('-') + 1)));
         assertThat(outOfOrder).as("contacts whose requests Refiner accepted out of order").isEmpty();
+        assertThat(mostContactsInFlight.get()).as("the most contacts with a request in flight at once: the order is not had by sending one at a time")
+                .isGreaterThan(1);
         assertThat(stub.received().size() - accepted.size()).as("a third of first attempts failed").isGreaterThan(events / 4);
         assertThat(TopicReader.countCommitted(broker.bootstrapServers(), StageSettings.topics(config).deadLetters())).as("nothing dead-lettered").isZero();
-        System.out.printf("Order: %d requests of %d contacts, %d answered 500 first, %d duplicate deliveries after the kill%n",
-                events, CONTACTS, stub.received().size() - accepted.size(), accepted.size() - events);
+        System.out.printf("Order: %d requests of %d contacts, %d answered 500 first, %d duplicate deliveries after the kill, "
+                + "at most %d contacts in flight at once%n", events, CONTACTS, stub.received().size() - accepted.size(), accepted.size() - events,
+                mostContactsInFlight.get());
     }
 
     /** Each contact's track events, interleaved with the others', keyed by the contact. */

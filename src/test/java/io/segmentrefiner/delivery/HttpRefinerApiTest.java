@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,6 +48,19 @@ class HttpRefinerApiTest {
         assertThat(request.header("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
         assertThat(request.header("User-Agent")).contains("segment-refiner/1.2.3");
         assertThat(request.header("Idempotency-Key")).contains("msg-1");
+    }
+
+    @Test
+    void completesItsAnswerOnAnHttpClientIoThread() throws Exception {
+        // The reason delivery hands every answer to a thread of its own: what runs on completion runs here, and
+        // an I/O thread that waits (for a lock, a send) holds up every connection it serves.
+        stub.answer(request -> Answer.ok().after(Duration.ofMillis(200)));
+        CompletableFuture<String> completedOn = new CompletableFuture<>();
+
+        api.send(new ApiCall("POST", "/v1/track-event", "{}", Optional.empty()))
+                .whenComplete((response, error) -> completedOn.complete(Thread.currentThread().getName()));
+
+        assertThat(completedOn.get(10, TimeUnit.SECONDS)).startsWith("httpclient-dispatch-");
     }
 
     @Test
