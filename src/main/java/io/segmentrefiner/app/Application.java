@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,6 +129,11 @@ public final class Application implements AutoCloseable {
         AppConfig onEmbedded = settings.with(AppConfig.BOOTSTRAP_SERVERS, embedded.bootstrapServers());
         if (onEmbedded.find(AppConfig.SCHEMA_REGISTRY_URL).isEmpty()) {
             onEmbedded = onEmbedded.with(AppConfig.SCHEMA_REGISTRY_URL, AppConfig.EMBEDDED_REGISTRY_URL);
+        }
+        if (onEmbedded.find("state.dir").isEmpty()) {
+            // Beside the broker's data: the state stores' local copy is kept as long as the changelogs it restores from.
+            Path dataDir = settings.value(AppConfig.EMBEDDED_DATA_DIR);
+            onEmbedded = onEmbedded.with("state.dir", dataDir.toAbsolutePath().resolveSibling("streams").toString());
         }
         if (!onEmbedded.staticMembership()) {
             // One process on its own broker: a restart is the same member, and takes its partitions back at once

@@ -76,7 +76,8 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
 
     private static Topology topology(AppConfig config, ConfluentAvroSerde<RefinerRequestRecord> requests) {
         StreamsBuilder builder = new StreamsBuilder();
-        TranslationTopology.build(builder, StageSettings.topics(config), StageSettings.mapping(config), requests, new ObjectMapper());
+        TranslationTopology.build(builder, StageSettings.topics(config), StageSettings.mapping(config), config.value(AppConfig.DEDUP_WINDOW),
+                requests, new ObjectMapper());
         return builder.build();
     }
 

@@ -3,6 +3,7 @@ package io.segmentrefiner.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentrefiner.app.StageSettings;
+import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.refiner.EventTranslator;
 import io.segmentrefiner.refiner.Outcome;
 import picocli.CommandLine.Command;
@@ -36,7 +37,8 @@ final class TranslateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ObjectMapper json = new ObjectMapper();
-        EventTranslator translator = new EventTranslator(json, StageSettings.mapping(config.load()));
+        AppConfig settings = config.load();
+        EventTranslator translator = new EventTranslator(json, StageSettings.mapping(settings), !settings.value(AppConfig.DEDUP_WINDOW).isZero());
         if (file != null && (!Files.isReadable(file) || Files.isDirectory(file))) {
             throw new ParameterException(spec.commandLine(), "Cannot read " + file);
         }

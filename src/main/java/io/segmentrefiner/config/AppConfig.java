@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import static io.segmentrefiner.config.SettingParser.asGiven;
 import static io.segmentrefiner.config.SettingParser.atLeast;
 import static io.segmentrefiner.config.SettingParser.duration;
+import static io.segmentrefiner.config.SettingParser.durationOrOff;
 import static io.segmentrefiner.config.SettingParser.either;
 import static io.segmentrefiner.config.SettingParser.httpUrl;
 import static io.segmentrefiner.config.SettingParser.path;
@@ -102,6 +103,10 @@ public final class AppConfig {
             "Renames of user traits, `from:to,from:to`, e.g. `address:userAddress,plan:tier`."));
     public static final Setting<Map<String, String>> MAPPING_ACCOUNT_ATTRIBUTES = declare(Setting.of("mapping.account.attributes", "", renames(),
             "Renames of group (account) traits, same form."));
+    public static final Setting<Duration> DEDUP_WINDOW = declare(Setting.of("dedup.window", "24h", durationOrOff(),
+            "How long a translated `messageId` makes later events with the same `messageId` duplicates, skipped as "
+            + "`DUPLICATE`, as Segment drops the copies its libraries' retries send; `0` turns it off. Kept in a "
+            + "state store with a changelog (see [docs/mapping.md](docs/mapping.md#duplicates))."));
     public static final Setting<String> INPUT_TOPIC = declare(Setting.of("input.topic", "segment.events", text(),
             "Raw Segment events (JSON bytes)."));
     public static final Setting<String> REQUESTS_TOPIC = declare(Setting.of("requests.topic", "refiner.requests", text(),

@@ -137,6 +137,11 @@ public interface SettingParser<T> {
         };
     }
 
+    /** A duration, where {@code 0} (or any zero duration) turns off what it bounds. */
+    static SettingParser<Duration> durationOrOff() {
+        return (key, text) -> text != null && text.trim().equals("0") ? Duration.ZERO : duration().parse(key, text);
+    }
+
     /** Renames written {@code from:to,from:to} (for example {@code address:userAddress,plan:tier}); blank means none. */
     static SettingParser<Map<String, String>> renames() {
         return (key, text) -> {

@@ -26,6 +26,8 @@ public enum Reason {
     MISSING_EVENT(Stage.TRANSLATE, true),
     /** A group call without a {@code groupId}. */
     MISSING_GROUP_ID(Stage.TRANSLATE, true),
+    /** The event's {@code messageId} was translated already, within {@code dedup.window}: Segment's SDKs retry, so copies are normal. */
+    DUPLICATE(Stage.TRANSLATE, false),
     /** An exception thrown by a processor (a bug): Kafka Streams' processing exception handler dead-letters the input. */
     PROCESSING_ERROR(Stage.TRANSLATE, true),
     /** A request record could not be serialized, for a reason other than an unreachable registry. */

@@ -23,19 +23,22 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Predicate;
 import org.apache.kafka.streams.kstream.Produced;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * The translation data path, top to bottom: raw Segment events are read (a batch envelope into its events),
- * checked, split by call type, mapped by the mapper of their type, and written as Avro requests keyed by contact.
- * Rejected events of every step meet in one dead-letter branch; skipped ones are counted.
+ * checked, split by call type, mapped by the mapper of their type, rid of the copies of a messageId translated within
+ * the deduplication window, and written as Avro requests keyed by contact. Rejected events of every step meet in one
+ * dead-letter branch; skipped ones are counted.
  */
 public final class TranslationTopology {
 
     private TranslationTopology() {
     }
 
-    public static void build(StreamsBuilder builder, TopicNames topics, MappingSettings mapping,
+    /** @param dedupWindow how long a translated messageId makes its copies duplicates; zero for no deduplication */
+    public static void build(StreamsBuilder builder, TopicNames topics, MappingSettings mapping, Duration dedupWindow,
                              Serde<RefinerRequestRecord> requestSerde, ObjectMapper json) {
         SegmentMessageReader reader = new SegmentMessageReader(json);
         Map<CallType, EventMapper> mappers = EventTranslator.mappers(mapping);
@@ -49,8 +52,6 @@ public final class TranslationTopology {
                 .branch(is(Skipped.class), Branched.as("skipped"))
                 .branch(is(Rejected.class), Branched.as("rejected"))
                 .defaultBranch(Branched.as("accepted"));
-
-        byCheck.get("checked-skipped").processValues(CountSkipped::new, Named.as("count-skipped"));
 
         Map<String, KStream<byte[], Outcome>> byType = byCheck.get("checked-accepted").split(Named.as("type-"))
                 .branch(ofType(CallType.IDENTIFY), mapWith(mappers, CallType.IDENTIFY))
@@ -67,7 +68,21 @@ public final class TranslationTopology {
                 .branch(is(Translated.class), Branched.as("translated"))
                 .defaultBranch(Branched.as("rejected"));
 
-        byMapping.get("mapped-translated")
+        KStream<byte[], Outcome> skipped = byCheck.get("checked-skipped");
+        KStream<byte[], Outcome> firstTranslations = byMapping.get("mapped-translated");
+        if (!dedupWindow.isZero()) {
+            builder.addStateStore(DropDuplicates.store(dedupWindow));
+            Map<String, KStream<byte[], Outcome>> byCopy = firstTranslations
+                    .processValues(() -> new DropDuplicates(dedupWindow), Named.as("drop-duplicates"), DropDuplicates.STORE)
+                    .split(Named.as("copies-"))
+                    .branch(is(Skipped.class), Branched.as("duplicate"))
+                    .defaultBranch(Branched.as("first"));
+            skipped = skipped.merge(byCopy.get("copies-duplicate"), Named.as("all-skipped"));
+            firstTranslations = byCopy.get("copies-first");
+        }
+        skipped.processValues(CountSkipped::new, Named.as("count-skipped"));
+
+        firstTranslations
                 .process(ToRequestRecord::new, Named.as("key-by-contact"))
                 .to(topics.requests(), Produced.with(Serdes.String(), requestSerde).withName("refiner-requests"));
 

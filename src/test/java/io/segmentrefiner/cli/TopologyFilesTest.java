@@ -60,6 +60,23 @@ class TopologyFilesTest {
             table.append("| `").append(topic.name()).append("` | `").append(settings[row++]).append("` | ").append(topic.purpose())
                     .append(" | ").append(topic.partitions()).append(" | ").append(configs).append(" |\n");
         }
+        java.util.SortedSet<String> stores = new java.util.TreeSet<>();
+        description.subtopologies().forEach(subtopology -> subtopology.nodes().forEach(node -> {
+            if (node instanceof TopologyDescription.Processor processor) {
+                stores.addAll(processor.stores());
+            }
+        }));
+        table.append("""
+
+                Kafka Streams creates the changelog of each state store itself, named after `application.id`:
+                """);
+        for (String store : stores) {
+            table.append("`").append(defaults.get("application.id")).append('-').append(store).append("-changelog`");
+        }
+        table.append("""
+                 keeps the messageIds translated within `dedup.window` (compacted, and deleted a day after the window, \
+                Kafka Streams' `windowstore.changelog.additional.retention.ms`); there is none with `dedup.window=0`.
+                """);
         check("topics.md", table.toString());
     }
 

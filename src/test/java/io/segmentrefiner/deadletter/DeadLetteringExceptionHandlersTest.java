@@ -136,7 +136,7 @@ class DeadLetteringExceptionHandlersTest {
                 new ConfluentAvroSerde<>(InMemorySchemaRegistry.scope(SCOPE), RefinerRequestRecord.getClassSchema());
         Serde<RefinerRequestRecord> serde = Serdes.serdeFrom(wrap.apply(avro.serializer()), avro.deserializer());
         StreamsBuilder builder = new StreamsBuilder();
-        TranslationTopology.build(builder, TopicNames.DEFAULTS, MappingSettings.DEFAULTS, serde, new ObjectMapper());
+        TranslationTopology.build(builder, TopicNames.DEFAULTS, MappingSettings.DEFAULTS, java.time.Duration.ofHours(24), serde, new ObjectMapper());
         return builder.build();
     }
 }

@@ -13,13 +13,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReasonTest {
 
     @Test
-    void everyReasonHasItsStageAndOnlyTheTwoSkipsAreNotDeadLettered() {
+    void everyReasonHasItsStageAndOnlyTheSkipsAreNotDeadLettered() {
         Map<Stage, java.util.List<Reason>> byStage = Arrays.stream(Reason.values()).collect(Collectors.groupingBy(Reason::stage));
 
         assertThat(byStage.get(Stage.DELIVER)).containsExactly(Reason.UNREADABLE_REQUEST, Reason.RETRIES_EXHAUSTED, Reason.HTTP_4XX,
                 Reason.HOLD_LIMIT);
         assertThat(Arrays.stream(Reason.values()).filter(reason -> !reason.deadLettered()))
-                .containsExactly(Reason.DISABLED, Reason.UNSUPPORTED_TYPE);
+                .containsExactly(Reason.DISABLED, Reason.UNSUPPORTED_TYPE, Reason.DUPLICATE);
         assertThat(Stage.TRANSLATE.code()).isEqualTo("translate");
         assertThat(Stage.DELIVER.code()).isEqualTo("deliver");
     }

@@ -40,6 +40,7 @@ class TranslationTopologyTest {
 
     private static final String REGISTRY_SCOPE = "translation-topology-test";
     private static final Instant RECORD_TIME = Instant.parse("2026-11-28T10:00:00Z");
+    private static final java.time.Duration DEDUP_WINDOW = java.time.Duration.ofHours(24);
 
     private final ObjectMapper json = new ObjectMapper();
     private TopologyTestDriver driver;
@@ -60,7 +61,7 @@ class TranslationTopologyTest {
         ConfluentAvroSerde<RefinerRequestRecord> serde =
                 new ConfluentAvroSerde<>(InMemorySchemaRegistry.scope(REGISTRY_SCOPE), RefinerRequestRecord.getClassSchema());
         StreamsBuilder builder = new StreamsBuilder();
-        TranslationTopology.build(builder, TopicNames.DEFAULTS, mapping, serde, json);
+        TranslationTopology.build(builder, TopicNames.DEFAULTS, mapping, DEDUP_WINDOW, serde, json);
         Properties properties = KafkaClientSettings.streams(AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")));
         properties.put(StreamsConfig.STATE_DIR_CONFIG, RealInfrastructure.workDir("ttd").toString());
         driver = new TopologyTestDriver(builder.build(), properties);

@@ -1,0 +1,181 @@
+package io.segmentrefiner.topology;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.segmentrefiner.app.KafkaClientSettings;
+import io.segmentrefiner.avro.RefinerRequestRecord;
+import io.segmentrefiner.config.AppConfig;
+import io.segmentrefiner.harness.RealInfrastructure;
+import io.segmentrefiner.refiner.MappingSettings;
+import io.segmentrefiner.registry.ConfluentAvroSerde;
+import io.segmentrefiner.registry.InMemorySchemaRegistry;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The copies of a messageId translated within {@code dedup.window}: skipped as {@code DUPLICATE}, counted, never sent. */
+class DropDuplicatesTest {
+
+    private static final String REGISTRY_SCOPE = "drop-duplicates-test";
+    private static final Instant FIRST = Instant.parse("2026-12-01T10:00:00Z");
+    private static final Duration WINDOW = Duration.ofHours(24);
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> input;
+    private TestOutputTopic<String, RefinerRequestRecord> requests;
+    private TestOutputTopic<byte[], byte[]> deadLetters;
+    private Topology topology;
+
+    private void startWith(Duration window) {
+        InMemorySchemaRegistry.drop(REGISTRY_SCOPE);
+        ConfluentAvroSerde<RefinerRequestRecord> serde =
+                new ConfluentAvroSerde<>(InMemorySchemaRegistry.scope(REGISTRY_SCOPE), RefinerRequestRecord.getClassSchema());
+        StreamsBuilder builder = new StreamsBuilder();
+        TranslationTopology.build(builder, TopicNames.DEFAULTS, MappingSettings.DEFAULTS, window, serde, new ObjectMapper());
+        topology = builder.build();
+        Properties properties = KafkaClientSettings.streams(AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")));
+        properties.put(StreamsConfig.STATE_DIR_CONFIG, RealInfrastructure.workDir("ttd-dedup").toString());
+        driver = new TopologyTestDriver(topology, properties);
+        input = driver.createInputTopic("segment.events", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+        requests = driver.createOutputTopic("refiner.requests", Serdes.String().deserializer(), serde.deserializer());
+        deadLetters = driver.createOutputTopic("refiner.dlq", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+        InMemorySchemaRegistry.drop(REGISTRY_SCOPE);
+    }
+
+    @Test
+    void aCopyOfATranslatedMessageIdIsSkippedAsDuplicateAndCounted() {
+        startWith(WINDOW);
+
+        send(track("m-1", "First"), FIRST);
+        send(track("m-1", "First"), FIRST.plusSeconds(30));
+        send(track("m-2", "Second"), FIRST.plusSeconds(31));
+
+        assertThat(messageIdsOfRequests()).containsExactly("m-1", "m-2");
+        assertThat(skipped("DUPLICATE")).isEqualTo(1.0);
+        assertThat(deadLetters.isEmpty()).as("a duplicate is never dead-lettered").isTrue();
+    }
+
+    @Test
+    void aCopyIsADuplicateUpToTheWindowAndTranslatedAgainOnceItHasPassed() {
+        startWith(WINDOW);
+
+        send(track("m-1", "E"), FIRST);
+        send(track("m-1", "E"), FIRST.plus(WINDOW).minusMillis(1));
+        send(track("m-1", "E"), FIRST.plus(WINDOW));
+
+        assertThat(messageIdsOfRequests()).as("the first, then the one a whole window after it").containsExactly("m-1", "m-1");
+        assertThat(skipped("DUPLICATE")).isEqualTo(1.0);
+    }
+
+    @Test
+    void aCopyThatArrivesWithAnEarlierTimestampWithinTheWindowIsADuplicateToo() {
+        startWith(WINDOW);
+
+        send(track("m-1", "E"), FIRST);
+        send(track("m-1", "E"), FIRST.minus(Duration.ofHours(3)));
+
+        assertThat(messageIdsOfRequests()).containsExactly("m-1");
+        assertThat(skipped("DUPLICATE")).isEqualTo(1.0);
+    }
+
+    @Test
+    void eventsWithoutAMessageIdAreNeverDuplicates() {
+        startWith(WINDOW);
+
+        send("{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"E\"}", FIRST);
+        send("{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"E\"}", FIRST.plusSeconds(1));
+
+        assertThat(requests.readValuesToList()).hasSize(2);
+        assertThat(skipped("DUPLICATE")).isZero();
+    }
+
+    @Test
+    void aMessageIdThatWasDeadLetteredOrSkippedIsNotSeenSoItsFixedReplayIsTranslated() {
+        startWith(WINDOW);
+
+        send("{\"type\":\"track\",\"messageId\":\"m-1\",\"userId\":\"u-1\"}", FIRST); // MISSING_EVENT
+        send("{\"type\":\"screen\",\"messageId\":\"m-2\",\"userId\":\"u-1\"}", FIRST); // UNSUPPORTED_TYPE
+        send(track("m-1", "Fixed"), FIRST.plusSeconds(60));
+        send(track("m-2", "Now a track"), FIRST.plusSeconds(60));
+
+        assertThat(deadLetters.readValuesToList()).hasSize(1);
+        assertThat(messageIdsOfRequests()).containsExactly("m-1", "m-2");
+        assertThat(skipped("DUPLICATE")).isZero();
+    }
+
+    @Test
+    void copiesInOneBatchEnvelopeAreFoundToo() {
+        startWith(WINDOW);
+
+        send("""
+                {"batch": [
+                  {"type": "identify", "messageId": "m-1", "userId": "u-1", "traits": {"plan": "pro"}},
+                  {"type": "identify", "messageId": "m-1", "userId": "u-1", "traits": {"plan": "pro"}}
+                ]}
+                """, FIRST);
+
+        assertThat(messageIdsOfRequests()).containsExactly("m-1");
+        assertThat(skipped("DUPLICATE")).isEqualTo(1.0);
+    }
+
+    @Test
+    void aWindowOfZeroTranslatesEveryCopyAndKeepsNoState() {
+        startWith(Duration.ZERO);
+
+        send(track("m-1", "E"), FIRST);
+        send(track("m-1", "E"), FIRST.plusSeconds(1));
+
+        assertThat(messageIdsOfRequests()).containsExactly("m-1", "m-1");
+        assertThat(topology.describe().toString()).doesNotContain(DropDuplicates.STORE);
+        assertThat(driver.getAllStateStores()).isEmpty();
+    }
+
+    @Test
+    void theStoreHoldsEachTranslatedMessageIdOnceAtItsTimestamp() {
+        startWith(WINDOW);
+
+        send(track("m-1", "E"), FIRST);
+        send(track("m-1", "E"), FIRST.plusSeconds(5));
+
+        assertThat(driver.<String, Long>getWindowStore(DropDuplicates.STORE).fetch("m-1", FIRST.minus(WINDOW), FIRST.plus(WINDOW)))
+                .toIterable().extracting(entry -> entry.key).containsExactly(FIRST.toEpochMilli());
+    }
+
+    private static String track(String messageId, String event) {
+        return "{\"type\":\"track\",\"messageId\":\"" + messageId + "\",\"userId\":\"u-1\",\"event\":\"" + event + "\"}";
+    }
+
+    private void send(String json, Instant at) {
+        input.pipeInput("u-1".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), at);
+    }
+
+    private List<String> messageIdsOfRequests() {
+        return requests.readValuesToList().stream().map(request -> request.getMessageId().toString()).toList();
+    }
+
+    private double skipped(String reason) {
+        return driver.metrics().entrySet().stream()
+                .filter(entry -> entry.getKey().name().equals("skipped-total") && reason.equals(entry.getKey().tags().get("segment-refiner-id")))
+                .mapToDouble(entry -> (Double) entry.getValue().metricValue())
+                .sum();
+    }
+}
