@@ -24,12 +24,13 @@ class DemoIntegrationTest {
 
             String report = demo.logText();
             assertThat(exit).as(report).isZero();
-            assertThat(report).containsPattern("Events in\\s+16")
+            assertThat(report).containsPattern("Events in\\s+17")
                     .containsPattern("Requests delivered to Refiner\\s+9")
                     .containsPattern("/v1/identify-user\\s+3")
                     .containsPattern("/v1/track-event\\s+6")
                     .containsPattern("of them after a retry\\s+1")
-                    .containsPattern("Skipped\\s+2")
+                    .containsPattern("Skipped\\s+3")
+                    .containsPattern("DUPLICATE\\s+1")
                     .containsPattern("UNSUPPORTED_TYPE\\s+1")
                     .containsPattern("DISABLED\\s+1")
                     .containsPattern("Dead-lettered \\(stage, reason\\)\\s+5")

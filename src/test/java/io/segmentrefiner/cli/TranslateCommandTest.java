@@ -86,6 +86,28 @@ class TranslateCommandTest {
     }
 
     @Test
+    void aCopyOfAMessageIdTranslatedEarlierInTheInputIsSkippedAsDuplicateUnlessDedupIsOff() throws Exception {
+        Path events = dir.resolve("copies.jsonl");
+        Files.writeString(events, """
+                {"type":"track","messageId":"m-1","userId":"u-1","event":"E"}
+                {"type":"track","messageId":"m-1","userId":"u-1","event":"E"}
+                {"type":"track","userId":"u-1","event":"No messageId"}
+                {"type":"track","userId":"u-1","event":"No messageId"}
+                """);
+        Path off = dir.resolve("off.properties");
+        Files.writeString(off, "dedup.window=0\n");
+
+        assertThat(run("translate", events.toString())).isZero();
+        List<String> outcomes = lines().stream().map(line -> line.get("outcome").asText() + " " + line.path("reason").asText("")).toList();
+        out.getBuffer().setLength(0);
+        assertThat(run("translate", "--config", off.toString(), events.toString())).isZero();
+        List<String> withoutDedup = lines().stream().map(line -> line.get("outcome").asText()).toList();
+
+        assertThat(outcomes).containsExactly("request ", "skipped DUPLICATE", "request ", "request ");
+        assertThat(withoutDedup).containsExactly("request", "request", "request", "request");
+    }
+
+    @Test
     void readsStandardInputWithoutAFileAndUsesTheConfig() throws Exception {
         Path config = dir.resolve("refiner.properties");
         Files.writeString(config, "mapping.page.event=named\n");
