@@ -1,16 +1,7 @@
 package io.segmentrefiner.topology;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.config.AppConfig;
-import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.refiner.MappingSettings;
-import io.segmentrefiner.registry.ConfluentAvroSerde;
-import io.segmentrefiner.registry.InMemorySchemaRegistry;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
@@ -22,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,6 +23,7 @@ class DropDuplicatesTest {
     private static final Instant FIRST = Instant.parse("2026-12-01T10:00:00Z");
     private static final Duration WINDOW = Duration.ofHours(24);
 
+    private TranslationUnderTest translation;
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> input;
     private TestOutputTopic<String, RefinerRequestRecord> requests;
@@ -41,24 +31,17 @@ class DropDuplicatesTest {
     private Topology topology;
 
     private void startWith(Duration window) {
-        InMemorySchemaRegistry.drop(REGISTRY_SCOPE);
-        ConfluentAvroSerde<RefinerRequestRecord> serde =
-                new ConfluentAvroSerde<>(InMemorySchemaRegistry.scope(REGISTRY_SCOPE), RefinerRequestRecord.getClassSchema());
-        StreamsBuilder builder = new StreamsBuilder();
-        TranslationTopology.build(builder, TopicNames.DEFAULTS, MappingSettings.DEFAULTS, window, serde, new ObjectMapper());
-        topology = builder.build();
-        Properties properties = KafkaClientSettings.streams(AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")));
-        properties.put(StreamsConfig.STATE_DIR_CONFIG, RealInfrastructure.workDir("ttd-dedup").toString());
-        driver = new TopologyTestDriver(topology, properties);
-        input = driver.createInputTopic("segment.events", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
-        requests = driver.createOutputTopic("refiner.requests", Serdes.String().deserializer(), serde.deserializer());
-        deadLetters = driver.createOutputTopic("refiner.dlq", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        translation = TranslationUnderTest.start(MappingSettings.DEFAULTS, window, REGISTRY_SCOPE, FIRST);
+        topology = translation.topology();
+        driver = translation.driver();
+        input = translation.input();
+        requests = translation.requests();
+        deadLetters = translation.deadLetters();
     }
 
     @AfterEach
     void stop() {
-        driver.close();
-        InMemorySchemaRegistry.drop(REGISTRY_SCOPE);
+        translation.close();
     }
 
     @Test

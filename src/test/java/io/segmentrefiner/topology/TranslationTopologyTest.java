@@ -3,22 +3,14 @@ package io.segmentrefiner.topology;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.deadletter.TextHeaders;
-import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
-import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.deadletter.DeadLetterHeaders;
-import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.refiner.MappingSettings;
 import io.segmentrefiner.refiner.PageEventNaming;
 import io.segmentrefiner.refiner.AttributeRenames;
-import io.segmentrefiner.registry.ConfluentAvroSerde;
-import io.segmentrefiner.registry.InMemorySchemaRegistry;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -32,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,6 +34,7 @@ class TranslationTopologyTest {
     private static final java.time.Duration DEDUP_WINDOW = java.time.Duration.ofHours(24);
 
     private final ObjectMapper json = new ObjectMapper();
+    private TranslationUnderTest translation;
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> input;
     private TestOutputTopic<String, RefinerRequestRecord> requests;
@@ -54,26 +46,19 @@ class TranslationTopologyTest {
     }
 
     private void startWith(MappingSettings mapping) {
-        if (driver != null) {
-            driver.close();
+        if (translation != null) {
+            translation.close();
         }
-        InMemorySchemaRegistry.drop(REGISTRY_SCOPE);
-        ConfluentAvroSerde<RefinerRequestRecord> serde =
-                new ConfluentAvroSerde<>(InMemorySchemaRegistry.scope(REGISTRY_SCOPE), RefinerRequestRecord.getClassSchema());
-        StreamsBuilder builder = new StreamsBuilder();
-        TranslationTopology.build(builder, TopicNames.DEFAULTS, mapping, DEDUP_WINDOW, serde, json);
-        Properties properties = KafkaClientSettings.streams(AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")));
-        properties.put(StreamsConfig.STATE_DIR_CONFIG, RealInfrastructure.workDir("ttd").toString());
-        driver = new TopologyTestDriver(builder.build(), properties);
-        input = driver.createInputTopic("segment.events", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), RECORD_TIME, java.time.Duration.ZERO);
-        requests = driver.createOutputTopic("refiner.requests", Serdes.String().deserializer(), serde.deserializer());
-        deadLetters = driver.createOutputTopic("refiner.dlq", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        translation = TranslationUnderTest.start(mapping, DEDUP_WINDOW, REGISTRY_SCOPE, RECORD_TIME);
+        driver = translation.driver();
+        input = translation.input();
+        requests = translation.requests();
+        deadLetters = translation.deadLetters();
     }
 
     @AfterEach
     void stop() {
-        driver.close();
-        InMemorySchemaRegistry.drop(REGISTRY_SCOPE);
+        translation.close();
     }
 
     private void send(String key, String value) {
