@@ -1,11 +1,6 @@
 package io.segmentrefiner.topology;
 
-import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.refiner.MappingSettings;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,19 +19,9 @@ class DropDuplicatesTest {
     private static final Duration WINDOW = Duration.ofHours(24);
 
     private TranslationUnderTest translation;
-    private TopologyTestDriver driver;
-    private TestInputTopic<byte[], byte[]> input;
-    private TestOutputTopic<String, RefinerRequestRecord> requests;
-    private TestOutputTopic<byte[], byte[]> deadLetters;
-    private Topology topology;
 
     private void startWith(Duration window) {
         translation = TranslationUnderTest.start(MappingSettings.DEFAULTS, window, REGISTRY_SCOPE, FIRST);
-        topology = translation.topology();
-        driver = translation.driver();
-        input = translation.input();
-        requests = translation.requests();
-        deadLetters = translation.deadLetters();
     }
 
     @AfterEach
@@ -54,7 +39,7 @@ class DropDuplicatesTest {
 
         assertThat(messageIdsOfRequests()).containsExactly("m-1", "m-2");
         assertThat(skipped("DUPLICATE")).isEqualTo(1.0);
-        assertThat(deadLetters.isEmpty()).as("a duplicate is never dead-lettered").isTrue();
+        assertThat(translation.deadLetters().isEmpty()).as("a duplicate is never dead-lettered").isTrue();
     }
 
     @Test
@@ -87,7 +72,7 @@ class DropDuplicatesTest {
         send("{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"E\"}", FIRST);
         send("{\"type\":\"track\",\"userId\":\"u-1\",\"event\":\"E\"}", FIRST.plusSeconds(1));
 
-        assertThat(requests.readValuesToList()).hasSize(2);
+        assertThat(translation.requests().readValuesToList()).hasSize(2);
         assertThat(skipped("DUPLICATE")).isZero();
     }
 
@@ -100,7 +85,7 @@ class DropDuplicatesTest {
         send(track("m-1", "Fixed"), FIRST.plusSeconds(60));
         send(track("m-2", "Now a track"), FIRST.plusSeconds(60));
 
-        assertThat(deadLetters.readValuesToList()).hasSize(1);
+        assertThat(translation.deadLetters().readValuesToList()).hasSize(1);
         assertThat(messageIdsOfRequests()).containsExactly("m-1", "m-2");
         assertThat(skipped("DUPLICATE")).isZero();
     }
@@ -128,8 +113,8 @@ class DropDuplicatesTest {
         send(track("m-1", "E"), FIRST.plusSeconds(1));
 
         assertThat(messageIdsOfRequests()).containsExactly("m-1", "m-1");
-        assertThat(topology.describe().toString()).doesNotContain(DropDuplicates.STORE);
-        assertThat(driver.getAllStateStores()).isEmpty();
+        assertThat(translation.topology().describe().toString()).doesNotContain(DropDuplicates.STORE);
+        assertThat(translation.driver().getAllStateStores()).isEmpty();
     }
 
     @Test
@@ -139,7 +124,7 @@ class DropDuplicatesTest {
         send(track("m-1", "E"), FIRST);
         send(track("m-1", "E"), FIRST.plusSeconds(5));
 
-        assertThat(driver.<String, Long>getWindowStore(DropDuplicates.STORE).fetch("m-1", FIRST.minus(WINDOW), FIRST.plus(WINDOW)))
+        assertThat(translation.driver().<String, Long>getWindowStore(DropDuplicates.STORE).fetch("m-1", FIRST.minus(WINDOW), FIRST.plus(WINDOW)))
                 .toIterable().extracting(entry -> entry.key).containsExactly(FIRST.toEpochMilli());
     }
 
@@ -148,15 +133,15 @@ class DropDuplicatesTest {
     }
 
     private void send(String json, Instant at) {
-        input.pipeInput("u-1".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), at);
+        translation.input().pipeInput("u-1".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8), at);
     }
 
     private List<String> messageIdsOfRequests() {
-        return requests.readValuesToList().stream().map(request -> request.getMessageId().toString()).toList();
+        return translation.requests().readValuesToList().stream().map(request -> request.getMessageId().toString()).toList();
     }
 
     private double skipped(String reason) {
-        return driver.metrics().entrySet().stream()
+        return translation.driver().metrics().entrySet().stream()
                 .filter(entry -> entry.getKey().name().equals("skipped-total") && reason.equals(entry.getKey().tags().get("segment-refiner-id")))
                 .mapToDouble(entry -> (Double) entry.getValue().metricValue())
                 .sum();
