@@ -1,15 +1,11 @@
 package io.segmentrefiner.cli;
 
 import io.segmentrefiner.app.IngestStage;
-import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.app.RunningParts;
-import io.segmentrefiner.app.StageSettings;
 import io.segmentrefiner.config.AppConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.io.PrintWriter;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** Segment's HTTP Tracking API in front of the input topic, so that Segment's libraries send straight to the pipeline. */
