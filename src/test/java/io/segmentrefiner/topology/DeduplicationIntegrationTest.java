@@ -23,7 +23,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,8 +36,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -225,12 +225,11 @@ class DeduplicationIntegrationTest {
                 .map(partition -> new TopicPartition(topic, partition.partition())).toList();
     }
 
-    private Map<String, Long> committedRequestsPerMessageId(String topic) {
-        List<ConsumerRecord<String, byte[]>> records = TopicReader.read(broker.bootstrapServers(), topic, EVENTS, TIMEOUT,
-                new StringDeserializer(), new ByteArrayDeserializer());
+    /** How many committed requests each messageId has, read_committed from the beginning to the end of the topic. */
+    private Map<String, Long> committedRequestsPerMessageId(String topic) throws Exception {
         SpecificDatumReader<RefinerRequestRecord> reader = new SpecificDatumReader<>(RefinerRequestRecord.class);
         Map<String, Long> counts = new TreeMap<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
+        for (ConsumerRecord<byte[], byte[]> record : readToEnd(topic, IsolationLevel.READ_COMMITTED)) {
             assertThat(record.value()[0]).as("Confluent magic byte").isZero();
             try {
                 RefinerRequestRecord request = reader.read(null,
@@ -245,23 +244,28 @@ class DeduplicationIntegrationTest {
 
     /** Every request on the log, read_uncommitted: the committed ones and those of aborted transactions. */
     private long requestsOnTheLog(String topic) throws Exception {
+        return readToEnd(topic, IsolationLevel.READ_UNCOMMITTED).size();
+    }
+
+    /** The topic's records from the beginning to its end offsets as they are now (no transaction is open by then). */
+    private List<ConsumerRecord<byte[], byte[]>> readToEnd(String topic, IsolationLevel isolation) throws Exception {
         List<TopicPartition> partitions = partitions(topic);
-        Map<String, Object> config = new HashMap<>(Map.of(
+        Map<String, Object> config = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.name().toLowerCase(Locale.ROOT),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(10));
-            long count = 0;
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (partitions.stream().anyMatch(partition -> consumer.position(partition) < ends.get(partition))) {
                 assertThat(System.nanoTime()).as("read " + topic + " to its end " + ends).isLessThan(deadline);
-                count += consumer.poll(Duration.ofMillis(200)).count();
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
-            return count;
         }
+        return records;
     }
 
     /** The copies counted as DUPLICATE, summed over the stream threads. */
