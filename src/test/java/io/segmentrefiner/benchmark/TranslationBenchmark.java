@@ -101,6 +101,10 @@ public final class TranslationBenchmark {
         String store = DEDUP_STORE;
         String changelog = "bench-translation-" + store + "-changelog";
         Path appState = Path.of(config.get("state.dir")).resolve("bench-translation");
+        if (!Files.isDirectory(appState)) {
+            System.out.printf("dedup store %s: none (no state dir %s: dedup.window=0?)%n", store, appState);
+            return;
+        }
         long storeBytes;
         long stateBytes;
         try (Stream<Path> files = Files.walk(appState)) {
