@@ -12,11 +12,15 @@ import io.segmentrefiner.topology.TopicNames;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -26,6 +30,9 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -35,18 +42,22 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Translation throughput against a pass-through baseline, on a real broker (a child JVM): the same events, the
  * same partitions, the same guarantee (exactly-once v2) and thread count; the baseline copies bytes in to bytes
  * out, the translation runs the real topology. Each rate is events per second from start until the application's
- * committed input offsets reach the end of the input topic.
+ * committed input offsets reach the end of the input topic. After the runs it prints the size of translation's
+ * deduplication store ({@code dedup.window}, 24h by default) on disk and of its changelog, per million messageIds.
  *
  * <p>Run: {@code mvn -B -q -Pbenchmark-translation test-compile exec:exec} (events: {@code -Dbenchmark.events=N}).
  */
 public final class TranslationBenchmark {
 
     private static final int PARTITIONS = 6;
+    /** The store of {@code DropDuplicates}, package-private in {@code topology}. */
+    private static final String DEDUP_STORE = "translated-message-ids";
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -77,6 +88,90 @@ public final class TranslationBenchmark {
                     properties -> TranslationStage.topology(config, InMemorySchemaRegistry.scope("benchmark")));
             System.out.printf("pass-through: %,.0f events/s%ntranslation:  %,.0f events/s%nratio:        %.2f%n",
                     passThrough, translation, translation / passThrough);
+            printDeduplicationState(bootstrap, config, topics);
+        }
+    }
+
+    /**
+     * The deduplication store of the translation run ({@code dedup.window}, on by default), after the run closed (so
+     * that RocksDB flushed it): its files under the state dir, and its changelog on the broker, per million messageIds
+     * translated (the changelog's committed records, one per messageId).
+     */
+    private static void printDeduplicationState(String bootstrap, AppConfig config, TopicNames topics) throws Exception {
+        String store = DEDUP_STORE;
+        String changelog = "bench-translation-" + store + "-changelog";
+        Path appState = Path.of(config.get("state.dir")).resolve("bench-translation");
+        if (!Files.isDirectory(appState)) {
+            System.out.printf("dedup store %s: none (no state dir %s: dedup.window=0?)%n", store, appState);
+            return;
+        }
+        long storeBytes;
+        long stateBytes;
+        try (Stream<Path> files = Files.walk(appState)) {
+            List<Path> all = files.filter(Files::isRegularFile).toList();
+            stateBytes = sizeOf(all);
+            storeBytes = sizeOf(all.stream().filter(file -> inStore(appState.relativize(file), store)).toList());
+        }
+        long changelogBytes;
+        long changelogEnd;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<TopicPartition> partitions = admin.describeTopics(List.of(changelog)).allTopicNames().get().get(changelog).partitions()
+                    .stream().map(partition -> new TopicPartition(changelog, partition.partition())).toList();
+            List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(Node::id).toList();
+            changelogBytes = admin.describeLogDirs(brokers).allDescriptions().get().values().stream()
+                    .flatMap(dirs -> dirs.values().stream())
+                    .flatMap(dir -> dir.replicaInfos().entrySet().stream())
+                    .filter(replica -> partitions.contains(replica.getKey()))
+                    .mapToLong(replica -> replica.getValue().size()).sum();
+            changelogEnd = endOffsets(admin, changelog).values().stream().mapToLong(Long::longValue).sum();
+        }
+        long changelogRecords = countCommitted(bootstrap, changelog);
+        long requests = countCommitted(bootstrap, topics.requests());
+        double millions = changelogRecords / 1e6;
+        System.out.printf("dedup store %s: %,d messageIds (changelog records, read_committed; %,d requests)%n", store, changelogRecords, requests);
+        System.out.printf("  on disk: %,d bytes (%,.0f bytes per million messageIds; the whole state dir of bench-translation: %,d bytes)%n",
+                storeBytes, storeBytes / millions, stateBytes);
+        System.out.printf("  changelog %s: %,d bytes on the broker (%,.0f per million), end offsets %,d (%,.0f per million; they count transaction markers too)%n",
+                changelog, changelogBytes, changelogBytes / millions, changelogEnd, changelogEnd / millions);
+    }
+
+    private static boolean inStore(Path relative, String store) {
+        for (Path part : relative) {
+            if (part.toString().equals(store) || part.toString().startsWith(store + ".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long sizeOf(List<Path> files) throws IOException {
+        long total = 0;
+        for (Path file : files) {
+            total += Files.size(file);
+        }
+        return total;
+    }
+
+    /** The records a read_committed consumer reads from the beginning to the end offsets. */
+    private static long countCommitted(String bootstrap, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                     ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            Map<TopicPartition, Long> ends = endOffsets(admin, topic);
+            consumer.assign(ends.keySet());
+            consumer.seekToBeginning(ends.keySet());
+            long count = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (ends.keySet().stream().anyMatch(partition -> consumer.position(partition) < ends.get(partition))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Could not read " + topic + " to its end " + ends);
+                }
+                count += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            return count;
         }
     }
 
@@ -129,7 +224,8 @@ public final class TranslationBenchmark {
 
     private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        for (int p = 0; p < PARTITIONS; p++) {
+        int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+        for (int p = 0; p < partitions; p++) {
             request.put(new TopicPartition(topic, p), OffsetSpec.latest());
         }
         return admin.listOffsets(request).all().get().entrySet().stream()
