@@ -5,71 +5,93 @@ import io.segmentrefiner.refiner.Outcome.Skipped;
 import io.segmentrefiner.refiner.Outcome.Translated;
 import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Skips an event whose {@code messageId} was translated already within the window, as Segment drops a message it
  * has seen: its libraries retry, so copies are normal. An event without a {@code messageId} is never a copy.
  *
- * <p>The messageIds translated are kept in a window store by record timestamp, so that they expire with the window,
- * with a changelog written in the same transaction as the requests: a translation that is aborted leaves no
- * messageId behind, and a restart or a rebalance restores what was committed. The store is the partition's own, so
- * copies are found only on the partition of the first: producers key by contact, as {@code produce} and ingest do.
+ * <p>The messageIds translated are kept with the record timestamp they were translated at, in a key-value store
+ * whose changelog is written in the same transaction as the requests: a translation that is aborted leaves no
+ * messageId behind, and a restart or a rebalance restores what was committed. A key-value store rather than a
+ * window store, because each event costs one point lookup (a miss is answered by RocksDB's bloom filter), where a
+ * window store opens an iterator over its segments; the entries a whole window behind stream time are deleted by a
+ * punctuation every 1/24 of the window, so the store holds about a window and an hour of messageIds. The store is
+ * the partition's own, so copies are found only on the partition of the first: producers key by contact, as
+ * {@code produce} and ingest do.
  */
 final class DropDuplicates implements FixedKeyProcessor<byte[], Outcome, Outcome> {
 
     static final String STORE = "translated-message-ids";
+    // How many times a window the expired messageIds are deleted: the store overshoots the window by this fraction.
+    private static final int PURGES_PER_WINDOW = 24;
+    private static final Duration SHORTEST_PURGE_INTERVAL = Duration.ofSeconds(1);
 
-    private final long windowMillis;
-    private WindowStore<String, Long> translated;
+    private final Duration window;
+    private KeyValueStore<String, Long> translated;
     private FixedKeyProcessorContext<byte[], Outcome> context;
 
     DropDuplicates(Duration window) {
-        this.windowMillis = window.toMillis();
+        this.window = window;
     }
 
-    /** The store of the messageIds translated within the window, kept as long as the window. */
-    static StoreBuilder<WindowStore<String, Long>> store(Duration window) {
-        return Stores.windowStoreBuilder(Stores.persistentWindowStore(STORE, window, window, false), Serdes.String(), Serdes.Long());
+    /** The store of the messageIds translated, each with the record timestamp of its translation. */
+    static StoreBuilder<KeyValueStore<String, Long>> store() {
+        // No cache: messageIds are unique but for copies, so a cache would only delay the writes to the changelog.
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.Long()).withCachingDisabled();
     }
 
     @Override
     public void init(FixedKeyProcessorContext<byte[], Outcome> context) {
         this.context = context;
         this.translated = context.getStateStore(STORE);
+        Duration every = window.dividedBy(PURGES_PER_WINDOW);
+        context.schedule(every.compareTo(SHORTEST_PURGE_INTERVAL) < 0 ? SHORTEST_PURGE_INTERVAL : every,
+                PunctuationType.STREAM_TIME, this::deleteExpired);
     }
 
     @Override
     public void process(FixedKeyRecord<byte[], Outcome> record) {
-        Translated translation = (Translated) record.value();
-        Optional<String> messageId = translation.messageId();
+        Optional<String> messageId = ((Translated) record.value()).messageId();
         if (messageId.isEmpty()) {
             context.forward(record);
             return;
         }
         long at = record.timestamp();
-        if (seenWithinWindow(messageId.get(), at)) {
+        Long seen = translated.get(messageId.get());
+        if (seen != null && Math.abs(at - seen) < window.toMillis()) {
             context.forward(record.withValue(new Skipped(messageId, Reason.DUPLICATE)));
             return;
         }
-        translated.put(messageId.get(), at, at);
+        translated.put(messageId.get(), at);
         context.forward(record);
     }
 
-    /** Whether the messageId was translated less than the window before or after {@code at}: copies can come out of order. */
-    private boolean seenWithinWindow(String messageId, long at) {
-        long reach = windowMillis - 1;
-        try (WindowStoreIterator<Long> seen = translated.fetch(messageId, Math.max(0, at - reach), at > Long.MAX_VALUE - reach ? Long.MAX_VALUE : at + reach)) {
-            return seen.hasNext();
+    /** Deletes the messageIds translated a whole window or more before stream time: no copy of them is a duplicate now. */
+    private void deleteExpired(long streamTime) {
+        long expiredBefore = streamTime - window.toMillis();
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = translated.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, Long> entry = all.next();
+                if (entry.value <= expiredBefore) {
+                    expired.add(entry.key);
+                }
+            }
         }
+        expired.forEach(translated::delete);
     }
 }

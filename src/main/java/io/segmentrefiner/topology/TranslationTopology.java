@@ -71,7 +71,7 @@ public final class TranslationTopology {
         KStream<byte[], Outcome> skipped = byCheck.get("checked-skipped");
         KStream<byte[], Outcome> firstTranslations = byMapping.get("mapped-translated");
         if (!dedupWindow.isZero()) {
-            builder.addStateStore(DropDuplicates.store(dedupWindow));
+            builder.addStateStore(DropDuplicates.store());
             Map<String, KStream<byte[], Outcome>> byCopy = firstTranslations
                     .processValues(() -> new DropDuplicates(dedupWindow), Named.as("drop-duplicates"), DropDuplicates.STORE)
                     .split(Named.as("copies-"))

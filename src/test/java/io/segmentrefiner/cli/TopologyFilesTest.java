@@ -74,8 +74,8 @@ class TopologyFilesTest {
             table.append("`").append(defaults.get("application.id")).append('-').append(store).append("-changelog`");
         }
         table.append("""
-                 keeps the messageIds translated within `dedup.window` (compacted, and deleted a day after the window, \
-                Kafka Streams' `windowstore.changelog.additional.retention.ms`); there is none with `dedup.window=0`.
+                 keeps the messageIds translated within `dedup.window` (compacted: the store deletes the expired ones, \
+                which leave the changelog as tombstones); there is none with `dedup.window=0`.
                 """);
         check("topics.md", table.toString());
     }

@@ -1,6 +1,7 @@
 package io.segmentrefiner.topology;
 
 import io.segmentrefiner.refiner.MappingSettings;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -118,14 +119,20 @@ class DropDuplicatesTest {
     }
 
     @Test
-    void theStoreHoldsEachTranslatedMessageIdOnceAtItsTimestamp() {
+    void theStoreHoldsEachTranslatedMessageIdAtItsFirstTimestampUntilAWholeWindowOfStreamTimeHasPassed() {
         startWith(WINDOW);
 
         send(track("m-1", "E"), FIRST);
         send(track("m-1", "E"), FIRST.plusSeconds(5));
+        send(track("m-2", "E"), FIRST.plus(WINDOW).minusSeconds(1));
+        KeyValueStore<String, Long> store = translation.driver().getKeyValueStore(DropDuplicates.STORE);
+        assertThat(store.get("m-1")).as("kept at its first translation").isEqualTo(FIRST.toEpochMilli());
 
-        assertThat(translation.driver().<String, Long>getWindowStore(DropDuplicates.STORE).fetch("m-1", FIRST.minus(WINDOW), FIRST.plus(WINDOW)))
-                .toIterable().extracting(entry -> entry.key).containsExactly(FIRST.toEpochMilli());
+        send(track("m-3", "E"), FIRST.plus(WINDOW).plus(Duration.ofHours(1)));
+
+        assertThat(store.get("m-1")).as("deleted once stream time is a window past it").isNull();
+        assertThat(store.get("m-2")).isNotNull();
+        assertThat(store.get("m-3")).isNotNull();
     }
 
     private static String track(String messageId, String event) {
