@@ -101,20 +101,22 @@ public final class TranslationBenchmark {
         String store = DEDUP_STORE;
         String changelog = "bench-translation-" + store + "-changelog";
         Path appState = Path.of(config.get("state.dir")).resolve("bench-translation");
-        if (!Files.isDirectory(appState)) {
-            System.out.printf("dedup store %s: none (no state dir %s: dedup.window=0?)%n", store, appState);
-            return;
-        }
-        long storeBytes;
-        long stateBytes;
-        try (Stream<Path> files = Files.walk(appState)) {
-            List<Path> all = files.filter(Files::isRegularFile).toList();
-            stateBytes = sizeOf(all);
-            storeBytes = sizeOf(all.stream().filter(file -> inStore(appState.relativize(file), store)).toList());
+        long storeBytes = 0;
+        long stateBytes = 0;
+        if (Files.isDirectory(appState)) { // an in-memory store leaves at most its checkpoint files
+            try (Stream<Path> files = Files.walk(appState)) {
+                List<Path> all = files.filter(Files::isRegularFile).toList();
+                stateBytes = sizeOf(all);
+                storeBytes = sizeOf(all.stream().filter(file -> inStore(appState.relativize(file), store)).toList());
+            }
         }
         long changelogBytes;
         long changelogEnd;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            if (!admin.listTopics().names().get().contains(changelog)) {
+                System.out.printf("dedup store %s: none (no changelog %s: dedup.window=0?)%n", store, changelog);
+                return;
+            }
             List<TopicPartition> partitions = admin.describeTopics(List.of(changelog)).allTopicNames().get().get(changelog).partitions()
                     .stream().map(partition -> new TopicPartition(changelog, partition.partition())).toList();
             List<Integer> brokers = admin.describeCluster().nodes().get().stream().map(Node::id).toList();
@@ -217,9 +219,16 @@ public final class TranslationBenchmark {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("%s: %,d events in %.1f s%n", name, events, seconds);
+            // What the running application holds on the heap (its state stores among it), against the other run.
+            System.out.printf("%s: heap in use after a GC, the application still running: %,d bytes%n", name, usedHeapAfterGc());
             streams.close(Duration.ofSeconds(30));
             return events / seconds;
         }
+    }
+
+    private static long usedHeapAfterGc() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     private static Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
