@@ -33,8 +33,8 @@ public final class Durations {
                     default -> Duration.ofDays(amount);
                 });
             }
-        } catch (DateTimeParseException | ArithmeticException e) {
-            // written like a duration, but none that fits: the same as no duration
+        } catch (DateTimeParseException | ArithmeticException | NumberFormatException e) {
+            // written like a duration, but none that fits (more digits than a long holds): the same as no duration
         }
         return Optional.empty();
     }

@@ -34,6 +34,9 @@ import java.util.Map;
  */
 public final class TranslationTopology {
 
+    /** The state store of the messageIds translated within the deduplication window; its changelog is named after it. */
+    public static final String DEDUP_STORE = DropDuplicates.STORE;
+
     private TranslationTopology() {
     }
 

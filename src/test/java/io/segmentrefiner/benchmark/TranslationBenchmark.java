@@ -8,6 +8,7 @@ import io.segmentrefiner.harness.RealInfrastructure;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
 import io.segmentrefiner.topology.TopicCreator;
 import io.segmentrefiner.topology.TopicDeclaration;
+import io.segmentrefiner.topology.TranslationTopology;
 import io.segmentrefiner.topology.TopicNames;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -56,8 +57,6 @@ import java.util.stream.Stream;
 public final class TranslationBenchmark {
 
     private static final int PARTITIONS = 6;
-    /** The store of {@code DropDuplicates}, package-private in {@code topology}. */
-    private static final String DEDUP_STORE = "translated-message-ids";
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -98,7 +97,7 @@ public final class TranslationBenchmark {
      * translated (the changelog's committed records, one per messageId).
      */
     private static void printDeduplicationState(String bootstrap, AppConfig config, TopicNames topics) throws Exception {
-        String store = DEDUP_STORE;
+        String store = TranslationTopology.DEDUP_STORE;
         String changelog = "bench-translation-" + store + "-changelog";
         Path appState = Path.of(config.get("state.dir")).resolve("bench-translation");
         long storeBytes = 0;

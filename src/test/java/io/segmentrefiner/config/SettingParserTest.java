@@ -84,5 +84,15 @@ class SettingParserTest {
         assertThat(Durations.parse("P2D")).contains(Duration.ofDays(2));
         assertThat(Durations.parse("2026-11-28T10:00:00Z")).isEmpty();
         assertThat(Durations.parse("PT")).isEqualTo(Optional.empty());
+        assertThat(Durations.parse("99999999999999999999s")).as("more digits than a long holds").isEmpty();
+        assertThat(Durations.parse("9999999999999999d")).as("more days than a Duration holds").isEmpty();
+    }
+
+    @Test
+    void deduplicationsWindowIsADurationOrZeroForOff() {
+        assertThat(SettingParser.durationOrOff().parse("dedup.window", " 0 ")).isZero();
+        assertThat(SettingParser.durationOrOff().parse("dedup.window", "12h")).isEqualTo(Duration.ofHours(12));
+        assertThatThrownBy(() -> SettingParser.durationOrOff().parse("dedup.window", "99999999999999999999s"))
+                .hasMessage("Setting 'dedup.window': '99999999999999999999s' is not a duration (such as 250ms, 30s, 10m, 4h, 1d or PT4H)");
     }
 }
