@@ -55,8 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a broker killed (SIGKILL) and started again, another paused ({@code docker pause}) for 20 s, one application
  * cut from the network for 20 s (longer than its session: the group moves its partitions, and it comes back a
  * zombie that must be fenced) and the other killed. Reconciled by messageId at the stand-in: nothing lost, nothing
- * dead-lettered, duplicates counted, and the killed instance's partitions delivering again within its session
- * timeout and a rebalance.
+ * dead-lettered, duplicates counted, and the killed instance's partitions delivering again once its session expired
+ * and its open transaction was aborted, and a rebalance.
  */
 @ExtendWith(ContainerImages.class)
 class ClusterFaultsContainerIntegrationTest {
@@ -66,12 +66,20 @@ class ClusterFaultsContainerIntegrationTest {
     private static final int CONTACTS = 300;
     private static final int EVENTS_PER_SECOND = 100;
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
-    // After a member's session expires: the group's rebalance, and the survivor's tasks and transactional producer.
+    // A killed instance's open transaction holds its partitions (their committed offsets unstable, what it wrote
+    // unreadable under read_committed) until the transaction coordinator aborts it: after transaction.timeout.ms
+    // (Kafka Streams' exactly-once default, 10 s), at its next scan for timed-out transactions
+    // (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default), so 10 to 20 s after the kill.
+    private static final Duration KILLED_TRANSACTION_ABORTED = Duration.ofSeconds(20);
+    // After that: the group's rebalance, and the survivor's tasks, their restored store and the backlog delivered.
     private static final Duration REBALANCE_ALLOWANCE = Duration.ofSeconds(15);
+    private static final Duration TAKEOVER_BOUND = max(SESSION_TIMEOUT, KILLED_TRANSACTION_ABORTED).plus(REBALANCE_ALLOWANCE);
     private static final Duration FAULT = Duration.ofSeconds(20);
     private static final Duration BROKER_DOWN = Duration.ofSeconds(10);
     private static final Path LOGS = Path.of("target", "cluster-faults");
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
+    // A bound on recovering at all, not a speed goal: CI has seen 178 s of stall after the broker kill.
+    private static final Duration RECOVERY_TIMEOUT = Duration.ofMinutes(5);
     private static final String CLUSTER_ID = "q1Sh-9_ISia_zwGINzRvyQ";
 
     private final DockerClient docker = DockerClientFactory.instance().client();
@@ -127,8 +135,9 @@ class ClusterFaultsContainerIntegrationTest {
                 docker.killContainerCmd(app2.getContainerId()).exec();
                 Duration takeover = awaitFlowing(stub, fault);
                 recovery.put("app-2 killed", takeover);
-                assertThat(takeover).as("app-2's partitions delivering again after its SIGKILL: within its session timeout (%s) "
-                        + "and a rebalance", SESSION_TIMEOUT).isLessThanOrEqualTo(SESSION_TIMEOUT.plus(REBALANCE_ALLOWANCE));
+                assertThat(takeover).as("app-2's partitions delivering again after its SIGKILL: once its session (%s) expired "
+                        + "and its open transaction was aborted (%s), and a rebalance", SESSION_TIMEOUT, KILLED_TRANSACTION_ABORTED)
+                        .isLessThanOrEqualTo(TAKEOVER_BOUND);
 
                 producing = false;
                 producer.join(TIMEOUT.toMillis());
@@ -153,6 +162,10 @@ class ClusterFaultsContainerIntegrationTest {
                 keepLogs(all);
             }
         }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** Node {@code id} of the cluster, broker and controller: kafka-ID:9092 in the network, 127.0.0.1:hostPort for the test. */
@@ -263,7 +276,7 @@ class ClusterFaultsContainerIntegrationTest {
      * @return how long after {@code since} the last partition did
      */
     private Duration awaitFlowing(RefinerStubContainer stub, Instant since) {
-        return Await.until("every partition delivering events produced after " + since, TIMEOUT, () -> {
+        return Await.until("every partition delivering events produced after " + since, RECOVERY_TIMEOUT, () -> {
             Set<Integer> flowing = new HashSet<>();
             List<Instant> firsts = new ArrayList<>();
             for (Delivery delivery : stub.delivered()) {
