@@ -20,7 +20,7 @@ public final class StageSettings {
 
     public static TopicNames topics(AppConfig config) {
         return new TopicNames(config.value(AppConfig.INPUT_TOPIC), config.value(AppConfig.REQUESTS_TOPIC),
-                config.value(AppConfig.RETRY_TOPIC), config.value(AppConfig.DLQ_TOPIC));
+                config.value(AppConfig.RETRY_TOPIC), config.value(AppConfig.DLQ_TOPIC), config.value(AppConfig.SUPPRESSIONS_TOPIC));
     }
 
     public static MappingSettings mapping(AppConfig config) {

@@ -66,6 +66,10 @@ final class TranslateCommand implements Callable<Integer> {
                     .put("method", translated.request().method())
                     .put("path", translated.request().path())
                     .set("body", translated.request().body());
+        } else if (outcome instanceof Outcome.Unsuppressed unsuppressed) {
+            line.put("outcome", "unsuppressed");
+            unsuppressed.contact().id().ifPresent(id -> line.put("userId", id));
+            unsuppressed.contact().email().ifPresent(email -> line.put("email", email));
         } else if (outcome instanceof Outcome.Skipped skipped) {
             line.put("outcome", "skipped").put("reason", skipped.reason().name());
         } else if (outcome instanceof Outcome.Rejected rejected) {

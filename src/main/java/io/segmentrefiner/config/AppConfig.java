@@ -119,6 +119,9 @@ public final class AppConfig {
             + "requests held behind it. As many partitions as `requests.topic`."));
     public static final Setting<String> DLQ_TOPIC = declare(Setting.of("dlq.topic", "refiner.dlq", text(),
             "Dead letters of both stages; also Kafka Streams' `errors.dead.letter.queue.topic.name`."));
+    public static final Setting<String> SUPPRESSIONS_TOPIC = declare(Setting.of("suppressions.topic", "refiner.suppressions", text(),
+            "The suppression list: users deleted by a `delete` call, whose later events are skipped as `SUPPRESSED` "
+            + "until an `unsuppress` call (or a tombstone). Compacted; every instance reads all of it as a table."));
     public static final Setting<Integer> TOPICS_PARTITIONS = declare(Setting.of("topics.partitions", "6", atLeast(1),
             "Partitions of the topics `run` creates when missing."));
     public static final Setting<Optional<Short>> TOPICS_REPLICATION_FACTOR = declare(Setting.of("topics.replication.factor", "-1", replicationFactor(),

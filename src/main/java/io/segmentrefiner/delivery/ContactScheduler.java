@@ -424,7 +424,7 @@ final class ContactScheduler {
     void answered(Attempt attempt, ApiResponse response) {
         List<Attempt> sends;
         synchronized (lock) {
-            Verdict verdict = Verdict.of(response);
+            Verdict verdict = Verdict.of(attempt.pending().request.getMethod(), response);
             throttle.release(attempt.ticket(), verdict, nanoTime.getAsLong());
             attemptsInFlight--;
             Pending pending = attempt.pending();

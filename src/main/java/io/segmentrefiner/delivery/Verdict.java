@@ -6,7 +6,7 @@ import java.util.Optional;
 /** What an answer means for the request, following Segment's own destination semantics. */
 public sealed interface Verdict {
 
-    /** 2xx. */
+    /** 2xx; and 404 to a {@code DELETE}, which finds the contact gone already. */
     record Delivered() implements Verdict {
     }
 
@@ -22,9 +22,9 @@ public sealed interface Verdict {
     record Permanent() implements Verdict {
     }
 
-    static Verdict of(ApiResponse response) {
+    static Verdict of(String method, ApiResponse response) {
         int status = response.status();
-        if (status >= 200 && status < 300) {
+        if (status >= 200 && status < 300 || status == 404 && "DELETE".equalsIgnoreCase(method)) {
             return new Delivered();
         }
         if (status == 401 || status == 403) {

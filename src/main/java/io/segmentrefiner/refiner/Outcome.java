@@ -29,6 +29,14 @@ public sealed interface Outcome {
         }
     }
 
+    /** An unsuppress call: the contact comes off the suppression list; nothing is sent to Refiner. */
+    record Unsuppressed(SegmentEvent event, Contact contact) implements Outcome {
+        @Override
+        public Optional<String> messageId() {
+            return event.messageId();
+        }
+    }
+
     /** Not for Refiner; counted, not dead-lettered. */
     record Skipped(Optional<String> messageId, Reason reason) implements Outcome {
     }

@@ -28,6 +28,8 @@ public enum Reason {
     MISSING_GROUP_ID(Stage.TRANSLATE, true),
     /** The event's {@code messageId} was translated already, within {@code dedup.window}: Segment's SDKs retry, so copies are normal. */
     DUPLICATE(Stage.TRANSLATE, false),
+    /** The event's user was deleted (a {@code delete} call) and is on the suppression list until an {@code unsuppress}. */
+    SUPPRESSED(Stage.TRANSLATE, false),
     /** An exception thrown by a processor (a bug): Kafka Streams' processing exception handler dead-letters the input. */
     PROCESSING_ERROR(Stage.TRANSLATE, true),
     /** A request record could not be serialized, for a reason other than an unreachable registry. */

@@ -22,7 +22,8 @@ public final class RefinerFilter {
     /** The destination's name in a Segment event's {@code integrations} object. */
     public static final String INTEGRATION_NAME = "Refiner";
 
-    public static final Set<CallType> SUPPORTED_TYPES = EnumSet.of(CallType.IDENTIFY, CallType.GROUP, CallType.TRACK, CallType.PAGE);
+    public static final Set<CallType> SUPPORTED_TYPES = EnumSet.of(CallType.IDENTIFY, CallType.GROUP, CallType.TRACK, CallType.PAGE,
+            CallType.DELETE, CallType.UNSUPPRESS);
 
     private RefinerFilter() {
     }

@@ -2,11 +2,13 @@ package io.segmentrefiner.refiner;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** One call to Refiner's REST API: {@code POST {refiner.api.url}{path}} with a JSON body. */
+/** One call to Refiner's REST API: {@code POST} (or {@code DELETE}) {@code {refiner.api.url}{path}} with a JSON body. */
 public record RefinerRequest(String method, String path, ObjectNode body) {
 
     public static final String IDENTIFY_USER = "/v1/identify-user";
     public static final String TRACK_EVENT = "/v1/track-event";
+    public static final String CONTACT = "/v1/contact";
+    public static final String DELETE = "DELETE";
 
     public static RefinerRequest post(String path, ObjectNode body) {
         return new RefinerRequest("POST", path, body);

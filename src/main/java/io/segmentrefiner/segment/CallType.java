@@ -3,9 +3,13 @@ package io.segmentrefiner.segment;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The Segment Spec call types. Types compare case-insensitively, as Segment's own pipeline does. */
+/**
+ * The Segment Spec call types, and the two calls of user deletion: {@code delete} (what privacy tooling and
+ * Segment's deletion regulations send) and {@code unsuppress}. Types compare case-insensitively, as Segment's own
+ * pipeline does.
+ */
 public enum CallType {
-    IDENTIFY, GROUP, TRACK, PAGE, SCREEN, ALIAS;
+    IDENTIFY, GROUP, TRACK, PAGE, SCREEN, ALIAS, DELETE, UNSUPPRESS;
 
     public static Optional<CallType> of(String type) {
         try {

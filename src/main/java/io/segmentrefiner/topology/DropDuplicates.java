@@ -2,7 +2,6 @@ package io.segmentrefiner.topology;
 
 import io.segmentrefiner.refiner.Outcome;
 import io.segmentrefiner.refiner.Outcome.Skipped;
-import io.segmentrefiner.refiner.Outcome.Translated;
 import io.segmentrefiner.refiner.Reason;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -67,7 +66,7 @@ final class DropDuplicates implements FixedKeyProcessor<byte[], Outcome, Outcome
 
     @Override
     public void process(FixedKeyRecord<byte[], Outcome> record) {
-        Optional<String> messageId = ((Translated) record.value()).messageId();
+        Optional<String> messageId = record.value().messageId();
         if (messageId.isEmpty()) {
             context.forward(record);
             return;

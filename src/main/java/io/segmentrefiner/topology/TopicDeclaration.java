@@ -15,7 +15,8 @@ public record TopicDeclaration(String name, String purpose, int partitions, Map<
     /**
      * The pipeline's topics. Requests are keyed by contact, so their partition count bounds delivery's
      * parallelism; the lines of waiting contacts hold a request at most its retry window (4 hours by default) and are kept a week; dead letters are
-     * kept a month, so that there is time to fix a cause and replay them.
+     * kept a month, so that there is time to fix a cause and replay them; the suppression list is kept until a user is
+     * taken off it.
      */
     public static List<TopicDeclaration> pipeline(TopicNames topics, int partitions) {
         return List.of(
@@ -26,7 +27,10 @@ public record TopicDeclaration(String name, String purpose, int partitions, Map<
                 new TopicDeclaration(topics.retries(), "the lines of contacts waiting for a retry (Avro; retry, held and resolved records), as many partitions as the requests", partitions,
                         Map.of("cleanup.policy", "delete", "retention.ms", SEVEN_DAYS_MS)),
                 new TopicDeclaration(topics.deadLetters(), "dead letters (original bytes, reason headers)", partitions,
-                        Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)));
+                        Map.of("cleanup.policy", "delete", "retention.ms", THIRTY_DAYS_MS)),
+                // Every instance reads all of it; one partition keeps that one fetch, and a list of deleted users is small.
+                new TopicDeclaration(topics.suppressions(), "the suppression list of deleted users (JSON, keyed by user id and by email; compacted)", 1,
+                        Map.of("cleanup.policy", "compact")));
     }
 
     /** The topic to create; an empty replication factor means the broker's {@code default.replication.factor}. */

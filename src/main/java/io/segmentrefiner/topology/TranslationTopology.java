@@ -19,6 +19,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Predicate;
 import org.apache.kafka.streams.kstream.Produced;
@@ -28,14 +29,19 @@ import java.util.Map;
 
 /**
  * The translation data path, top to bottom: raw Segment events are read (a batch envelope into its events),
- * checked, split by call type, mapped by the mapper of their type, rid of the copies of a messageId translated within
- * the deduplication window, and written as Avro requests keyed by contact. Rejected events of every step meet in one
+ * checked, rid of the events of suppressed users, split by call type, mapped by the mapper of their type, rid of the
+ * copies of a messageId translated within the deduplication window, and written as Avro requests keyed by contact;
+ * deletes and unsuppress calls also change the suppression list. Rejected events of every step meet in one
  * dead-letter branch; skipped ones are counted.
  */
 public final class TranslationTopology {
 
     /** The state store of the messageIds translated within the deduplication window; its changelog is named after it. */
     public static final String DEDUP_STORE = DropDuplicates.STORE;
+    /** The global table of the suppression list; its topic is {@code suppressions.topic}, and it has no changelog. */
+    public static final String SUPPRESSION_LIST_STORE = SuppressionState.LIST_STORE;
+    /** A task's changes to the suppression list that the table may not show yet: in memory, without a changelog. */
+    public static final String SUPPRESSION_CHANGES_STORE = SuppressionState.CHANGES_STORE;
 
     private TranslationTopology() {
     }
@@ -56,22 +62,36 @@ public final class TranslationTopology {
                 .branch(is(Rejected.class), Branched.as("rejected"))
                 .defaultBranch(Branched.as("accepted"));
 
-        Map<String, KStream<byte[], Outcome>> byType = byCheck.get("checked-accepted").split(Named.as("type-"))
+        builder.globalTable(topics.suppressions(), Consumed.with(Serdes.String(), Serdes.String()).withName("suppressions"),
+                Materialized.as(SuppressionState.LIST_STORE));
+        builder.addStateStore(SuppressionState.changesStore());
+        Map<String, KStream<byte[], Outcome>> bySuppression = byCheck.get("checked-accepted")
+                .processValues(CheckSuppressions::new, Named.as("check-suppressions"), SuppressionState.CHANGES_STORE)
+                .split(Named.as("users-"))
+                .branch(is(Skipped.class), Branched.as("suppressed"))
+                .defaultBranch(Branched.as("not-suppressed"));
+
+        Map<String, KStream<byte[], Outcome>> byType = bySuppression.get("users-not-suppressed").split(Named.as("type-"))
                 .branch(ofType(CallType.IDENTIFY), mapWith(mappers, CallType.IDENTIFY))
                 .branch(ofType(CallType.GROUP), mapWith(mappers, CallType.GROUP))
                 .branch(ofType(CallType.TRACK), mapWith(mappers, CallType.TRACK))
                 .branch(ofType(CallType.PAGE), mapWith(mappers, CallType.PAGE))
+                .branch(ofType(CallType.DELETE), mapWith(mappers, CallType.DELETE))
+                .branch(ofType(CallType.UNSUPPRESS), mapWith(mappers, CallType.UNSUPPRESS))
                 .noDefaultBranch();
 
         Map<String, KStream<byte[], Outcome>> byMapping = byType.get("type-identify")
                 .merge(byType.get("type-group"), Named.as("merge-with-group"))
                 .merge(byType.get("type-track"), Named.as("merge-with-track"))
                 .merge(byType.get("type-page"), Named.as("merge-with-page"))
+                .merge(byType.get("type-delete"), Named.as("merge-with-delete"))
+                .merge(byType.get("type-unsuppress"), Named.as("merge-with-unsuppress"))
                 .split(Named.as("mapped-"))
-                .branch(is(Translated.class), Branched.as("translated"))
-                .defaultBranch(Branched.as("rejected"));
+                .branch(is(Rejected.class), Branched.as("rejected"))
+                .defaultBranch(Branched.as("translated"));
 
-        KStream<byte[], Outcome> skipped = byCheck.get("checked-skipped");
+        KStream<byte[], Outcome> skipped = byCheck.get("checked-skipped")
+                .merge(bySuppression.get("users-suppressed"), Named.as("with-suppressed"));
         KStream<byte[], Outcome> firstTranslations = byMapping.get("mapped-translated");
         if (!dedupWindow.isZero()) {
             builder.addStateStore(DropDuplicates.store());
@@ -86,6 +106,11 @@ public final class TranslationTopology {
         skipped.processValues(CountSkipped::new, Named.as("count-skipped"));
 
         firstTranslations
+                .process(ToSuppressionList::new, Named.as("to-suppression-list"), SuppressionState.CHANGES_STORE)
+                .to(topics.suppressions(), Produced.with(Serdes.String(), Serdes.String()).withName("refiner-suppressions"));
+
+        firstTranslations
+                .filter(is(Translated.class), Named.as("requests-only"))
                 .process(ToRequestRecord::new, Named.as("key-by-contact"))
                 .to(topics.requests(), Produced.with(Serdes.String(), requestSerde).withName("refiner-requests"));
 

@@ -63,7 +63,8 @@ public final class TranslationBenchmark {
         String threads = args.length > 1 ? args[1] : "1";
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(RealInfrastructure.workDir("benchmark-kafka"))) {
             String bootstrap = broker.bootstrapServers();
-            TopicNames topics = new TopicNames("bench.segment.events", "bench.refiner.requests", "bench.refiner.requests.retry", "bench.refiner.dlq");
+            TopicNames topics = new TopicNames("bench.segment.events", "bench.refiner.requests", "bench.refiner.requests.retry", "bench.refiner.dlq",
+                    "bench.refiner.suppressions");
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 TopicCreator.createMissing(admin, TopicDeclaration.pipeline(topics, PARTITIONS), Optional.empty());
                 TopicCreator.createMissing(admin, List.of(new TopicDeclaration("bench.passthrough.out", "baseline output", PARTITIONS, Map.of())), Optional.empty());
@@ -78,6 +79,7 @@ public final class TranslationBenchmark {
                     AppConfig.INPUT_TOPIC.key(), topics.input(),
                     AppConfig.REQUESTS_TOPIC.key(), topics.requests(),
                     AppConfig.DLQ_TOPIC.key(), topics.deadLetters(),
+                    AppConfig.SUPPRESSIONS_TOPIC.key(), topics.suppressions(),
                     "num.stream.threads", threads,
                     "state.dir", RealInfrastructure.workDir("benchmark-state").toString()));
 

@@ -5,6 +5,7 @@ import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.registry.InMemorySchemaRegistry;
 import io.segmentrefiner.topology.TopicDeclaration;
 import io.segmentrefiner.topology.TopologyDiagram;
+import io.segmentrefiner.topology.TranslationTopology;
 import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,8 @@ class TopologyFilesTest {
                 | topic | setting | holds | partitions | configs |
                 |---|---|---|---|---|
                 """);
-        String[] settings = {AppConfig.INPUT_TOPIC.key(), AppConfig.REQUESTS_TOPIC.key(), AppConfig.RETRY_TOPIC.key(), AppConfig.DLQ_TOPIC.key()};
+        String[] settings = {AppConfig.INPUT_TOPIC.key(), AppConfig.REQUESTS_TOPIC.key(), AppConfig.RETRY_TOPIC.key(), AppConfig.DLQ_TOPIC.key(),
+                AppConfig.SUPPRESSIONS_TOPIC.key()};
         int row = 0;
         for (TopicDeclaration topic : TranslationStage.topics(defaults)) {
             StringBuilder configs = new StringBuilder();
@@ -63,7 +65,7 @@ class TopologyFilesTest {
         java.util.SortedSet<String> stores = new java.util.TreeSet<>();
         description.subtopologies().forEach(subtopology -> subtopology.nodes().forEach(node -> {
             if (node instanceof TopologyDescription.Processor processor) {
-                stores.addAll(processor.stores());
+                processor.stores().stream().filter(store -> !store.equals(TranslationTopology.SUPPRESSION_CHANGES_STORE)).forEach(stores::add);
             }
         }));
         table.append("""
@@ -76,6 +78,8 @@ class TopologyFilesTest {
         table.append("""
                  keeps the messageIds translated within `dedup.window` (compacted: the store deletes the expired ones, \
                 which leave the changelog as tombstones); there is none with `dedup.window=0`.
+
+                The suppression list's global table (`suppression-list`) is restored from `refiner.suppressions` itself,                 and each task's `suppression-changes` (the list's changes it made that the table may not show yet) is                 in memory without a changelog.
                 """);
         check("topics.md", table.toString());
     }

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class VerdictTest {
 
     private static Verdict of(int status) {
-        return Verdict.of(ApiResponse.of(status, Optional.of(Duration.ofSeconds(3)), ""));
+        return Verdict.of("POST", ApiResponse.of(status, Optional.of(Duration.ofSeconds(3)), ""));
     }
 
     @ParameterizedTest
@@ -29,7 +29,7 @@ class VerdictTest {
 
     @Test
     void noResponseIsRetried() {
-        assertThat(Verdict.of(ApiResponse.noResponse("Connection reset"))).isInstanceOf(Verdict.Retry.class);
+        assertThat(Verdict.of("POST", ApiResponse.noResponse("Connection reset"))).isInstanceOf(Verdict.Retry.class);
     }
 
     @ParameterizedTest
@@ -42,6 +42,14 @@ class VerdictTest {
     @ValueSource(ints = {400, 404, 409, 413, 422})
     void otherClientErrorsArePermanent(int status) {
         assertThat(of(status)).isInstanceOf(Verdict.Permanent.class);
+    }
+
+    @Test
+    void aDeleteAnswered404FoundTheContactGoneAndIsDelivered() {
+        assertThat(Verdict.of("DELETE", ApiResponse.of(404, Optional.empty(), "{\"message\":\"Contact not found\"}")))
+                .isInstanceOf(Verdict.Delivered.class);
+        assertThat(Verdict.of("DELETE", ApiResponse.of(400, Optional.empty(), ""))).isInstanceOf(Verdict.Permanent.class);
+        assertThat(Verdict.of("DELETE", ApiResponse.of(500, Optional.empty(), ""))).isInstanceOf(Verdict.Retry.class);
     }
 
     @Test

@@ -40,6 +40,7 @@ public final class PipelineSettings {
         settings.put(AppConfig.REQUESTS_TOPIC.key(), "refiner.requests." + run);
         settings.put(AppConfig.RETRY_TOPIC.key(), "refiner.requests.retry." + run);
         settings.put(AppConfig.DLQ_TOPIC.key(), "refiner.dlq." + run);
+        settings.put(AppConfig.SUPPRESSIONS_TOPIC.key(), "refiner.suppressions." + run);
         settings.put(AppConfig.TOPICS_PARTITIONS.key(), "3");
         settings.put(AppConfig.DELIVERY_RETRY_INITIAL_BACKOFF.key(), "200ms");
         settings.put(AppConfig.DELIVERY_RETRY_MAX_BACKOFF.key(), "2s");

@@ -19,7 +19,7 @@ class ReasonTest {
         assertThat(byStage.get(Stage.DELIVER)).containsExactly(Reason.UNREADABLE_REQUEST, Reason.RETRIES_EXHAUSTED, Reason.HTTP_4XX,
                 Reason.HOLD_LIMIT);
         assertThat(Arrays.stream(Reason.values()).filter(reason -> !reason.deadLettered()))
-                .containsExactly(Reason.DISABLED, Reason.UNSUPPORTED_TYPE, Reason.DUPLICATE);
+                .containsExactly(Reason.DISABLED, Reason.UNSUPPORTED_TYPE, Reason.DUPLICATE, Reason.SUPPRESSED);
         assertThat(Stage.TRANSLATE.code()).isEqualTo("translate");
         assertThat(Stage.DELIVER.code()).isEqualTo("deliver");
     }

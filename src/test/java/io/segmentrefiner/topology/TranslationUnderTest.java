@@ -23,10 +23,12 @@ import java.util.Properties;
 
 /**
  * The translation topology in a {@link TopologyTestDriver}, with the default topics, the project's Streams settings,
- * requests in Avro on an in-memory registry of its own, and the input, requests and dead-letter topics to drive it.
+ * requests in Avro on an in-memory registry of its own, and the input, requests, dead-letter and suppression topics
+ * to drive it (the suppression topic both as what translation writes and as the list an operator writes to).
  */
 record TranslationUnderTest(Topology topology, TopologyTestDriver driver, TestInputTopic<byte[], byte[]> input,
                             TestOutputTopic<String, RefinerRequestRecord> requests, TestOutputTopic<byte[], byte[]> deadLetters,
+                            TestOutputTopic<String, String> suppressionChanges, TestInputTopic<String, String> suppressionList,
                             String registryScope) implements AutoCloseable {
 
     /** @param firstRecordTime the timestamp of records piped without one; each later one has the same */
@@ -45,6 +47,8 @@ record TranslationUnderTest(Topology topology, TopologyTestDriver driver, TestIn
                         firstRecordTime, Duration.ZERO),
                 driver.createOutputTopic(TopicNames.DEFAULTS.requests(), Serdes.String().deserializer(), serde.deserializer()),
                 driver.createOutputTopic(TopicNames.DEFAULTS.deadLetters(), Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer()),
+                driver.createOutputTopic(TopicNames.DEFAULTS.suppressions(), Serdes.String().deserializer(), Serdes.String().deserializer()),
+                driver.createInputTopic(TopicNames.DEFAULTS.suppressions(), Serdes.String().serializer(), Serdes.String().serializer()),
                 registryScope);
     }
 
