@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = SegmentRefiner.Version.class,
         description = "Segment events to Refiner, as a Kafka Streams pipeline.",
-        subcommands = {RunCommand.class, TranslateCommand.class, ProduceCommand.class, IngestCommand.class, ReplayCommand.class, DemoCommand.class,
+        subcommands = {RunCommand.class, TranslateCommand.class, ProduceCommand.class, IngestCommand.class, ReplayCommand.class, ForgetCommand.class, SuppressionsCommand.class, DemoCommand.class,
                 TopicsCommand.class, TopologyCommand.class, CommandLine.HelpCommand.class})
 public final class SegmentRefiner {
 
