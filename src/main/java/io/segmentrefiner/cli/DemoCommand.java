@@ -168,7 +168,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, String> delivered = new TreeMap<>();
         for (RefinerStandIn.Received request : refiner.received()) {
             if (request.status() / 100 == 2) {
-                delivered.put(request.idempotencyKey(), request.path());
+                delivered.put(request.idempotencyKey(), request.method() + " " + request.path());
             }
         }
         Map<String, Integer> perPath = new TreeMap<>();
@@ -199,7 +199,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         out.println("Some of the requests Refiner received:");
         List<RefinerStandIn.Received> shown = new ArrayList<>();
-        for (String messageId : List.of("demo-identify-ann", "demo-group-acme", "demo-engage-bo", "demo-batch-cy-2")) {
+        for (String messageId : List.of("demo-identify-ann", "demo-group-acme", "demo-engage-bo", "demo-batch-cy-2", "demo-delete-eve")) {
             refiner.received().stream().filter(r -> messageId.equals(r.idempotencyKey()) && r.status() == 200).findFirst().ifPresent(shown::add);
         }
         for (RefinerStandIn.Received request : shown) {

@@ -24,13 +24,15 @@ class DemoIntegrationTest {
 
             String report = demo.logText();
             assertThat(exit).as(report).isZero();
-            assertThat(report).containsPattern("Events in\\s+17")
-                    .containsPattern("Requests delivered to Refiner\\s+9")
-                    .containsPattern("/v1/identify-user\\s+3")
-                    .containsPattern("/v1/track-event\\s+6")
+            assertThat(report).containsPattern("Events in\\s+20")
+                    .containsPattern("Requests delivered to Refiner\\s+11")
+                    .containsPattern("POST /v1/identify-user\\s+3")
+                    .containsPattern("POST /v1/track-event\\s+7")
+                    .containsPattern("DELETE /v1/contact\\s+1")
                     .containsPattern("of them after a retry\\s+1")
-                    .containsPattern("Skipped\\s+3")
+                    .containsPattern("Skipped\\s+4")
                     .containsPattern("DUPLICATE\\s+1")
+                    .containsPattern("SUPPRESSED\\s+1")
                     .containsPattern("UNSUPPORTED_TYPE\\s+1")
                     .containsPattern("DISABLED\\s+1")
                     .containsPattern("Dead-lettered \\(stage, reason\\)\\s+5")
@@ -40,6 +42,7 @@ class DemoIntegrationTest {
                     .containsPattern("translate MISSING_GROUP_ID\\s+1")
                     .containsPattern("deliver HTTP_4XX\\s+1")
                     .contains("POST /v1/identify-user  (Idempotency-Key: demo-engage-bo)")
+                    .contains("DELETE /v1/contact  (Idempotency-Key: demo-delete-eve)")
                     .contains("{\"id\":\"user-bo\",\"email\":\"bo@example.com\",\"order_completed_last_30days\":true,\"churn_risk_score\":0.82}");
         }
     }
