@@ -9,6 +9,9 @@ import io.segmentrefiner.harness.RefinerStub;
 import io.segmentrefiner.harness.RefinerStub.Answer;
 import io.segmentrefiner.harness.RunningApplication;
 import io.segmentrefiner.harness.TopicReader;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,9 +44,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SuppressionIntegrationTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
-    // Counted at least once: a transaction that aborts counts its skipped events again when they are processed again.
+    // Kafka Streams' metrics reach /metrics when Micrometer next looks for new ones (every 60 s), so waits on them
+    // are long. Counted at least once: a transaction that aborts counts its skipped events again when they are processed again.
     private static final Pattern SUPPRESSED = Pattern.compile(
             "(?m)^kafka_stream_segment_refiner_skipped_total\\{[^}]*segment_refiner_id=\"SUPPRESSED\"[^}]*} (\\S+)$");
+
+    private static final Pattern GLOBAL_CONSUMED = Pattern.compile(
+            "(?m)^kafka_consumer_fetch_manager_records_consumed_total\\{client_id=\"[^\"]*-global-consumer\"[^}]*} (\\S+)$");
 
     private KafkaBrokerProcess broker;
     private RefinerStub stub;
@@ -77,7 +84,9 @@ class SuppressionIntegrationTest {
                     "{\"type\":\"delete\",\"messageId\":\"delete-u-1\",\"userId\":\"u-1\",\"context\":{\"traits\":{\"email\":\"ada@example.com\"}}}"));
             for (int i = 0; i < 20; i++) {
                 producer.send(new ProducerRecord<>(input, "u-1", track("after-" + i, "u-1")));
-                producer.send(new ProducerRecord<>(input, "ada@example.com",
+                // On the user's partition, behind the delete: the events a task translates before the list's table
+                // can show the delete (docs/mapping.md#deletion-and-suppression).
+                producer.send(new ProducerRecord<>(input, "u-1",
                         "{\"type\":\"track\",\"messageId\":\"by-email-" + i + "\",\"event\":\"E\",\"traits\":{\"email\":\"ada@example.com\"}}"));
                 producer.send(new ProducerRecord<>(input, "u-2", track("other-" + i, "u-2")));
             }
@@ -131,10 +140,15 @@ class SuppressionIntegrationTest {
         RunningApplication first = start("first", settings);
         RunningApplication second = start("second", settings);
         String input = settings.get(AppConfig.INPUT_TOPIC.key());
+        Await.until("both instances translating", TIMEOUT, () -> instancesTranslating(settings) == 2);
         try (KafkaProducer<String, String> producer = producer()) {
             producer.send(new ProducerRecord<>(input, "u-9", "{\"type\":\"delete\",\"messageId\":\"delete-u-9\",\"userId\":\"u-9\"}")).get();
         }
         Await.until("the delete delivered", TIMEOUT, () -> !requestsOf("\"id\":\"u-9\"").isEmpty());
+        // The list's table of another partition's task shows the entry once its instance's global thread read it.
+        for (RunningApplication app : List.of(first, second)) {
+            Await.until(app + " read the list's entry", TIMEOUT, () -> listRecordsRead(app) >= 1.0);
+        }
 
         // The user's later events under keys that spread them over every partition, so over both instances.
         try (KafkaProducer<String, String> producer = producer()) {
@@ -154,6 +168,18 @@ class SuppressionIntegrationTest {
         assertThat(requestsOf("\"id\":\"u-9\"")).containsExactly("DELETE /v1/contact delete-u-9");
         assertThat(suppressed(first)).as("the first instance suppressed some").isPositive();
         assertThat(suppressed(second)).as("the second instance suppressed some").isPositive();
+    }
+
+    /** How many members of translation's group own partitions of the input topic. */
+    private long instancesTranslating(Map<String, String> settings) throws Exception {
+        String group = settings.get("application.id");
+        String input = settings.get(AppConfig.INPUT_TOPIC.key());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get();
+            return description.members().stream()
+                    .filter(member -> member.assignment().topicPartitions().stream().anyMatch(partition -> partition.topic().equals(input)))
+                    .count();
+        }
     }
 
     private Map<String, String> settings(String name) {
@@ -200,6 +226,11 @@ class SuppressionIntegrationTest {
             total += Double.parseDouble(matcher.group(1));
         }
         return total;
+    }
+
+    private static double listRecordsRead(RunningApplication app) throws Exception {
+        Matcher matcher = GLOBAL_CONSUMED.matcher(app.get("/metrics").body());
+        return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0.0;
     }
 
     private static String execute(String... arguments) {
