@@ -41,6 +41,11 @@ public final class Suppressions {
         return suppressed ? new Skipped(accepted.messageId(), Reason.SUPPRESSED) : accepted;
     }
 
+    /** Whether an outcome is a delete or an unsuppress call, the two that change the list. */
+    public static boolean changesTheList(Outcome outcome) {
+        return outcome instanceof Unsuppressed || outcome instanceof Translated translated && translated.type() == CallType.DELETE;
+    }
+
     /**
      * What a translated outcome changes on the list, key by key: an entry added (a delete) or an empty one for a key
      * lifted (an unsuppress, which also lifts the other key of whichever entry it finds). Nothing for any other outcome.
@@ -49,6 +54,9 @@ public final class Suppressions {
      */
     public static Map<String, Optional<SuppressionEntry>> changes(Outcome outcome, Instant at,
                                                                 Function<String, Optional<SuppressionEntry>> listed) {
+        if (!changesTheList(outcome)) {
+            return Map.of();
+        }
         Map<String, Optional<SuppressionEntry>> changes = new LinkedHashMap<>();
         if (outcome instanceof Translated translated && translated.type() == CallType.DELETE) {
             Contact.of(translated.event(), CallType.DELETE).ifPresent(contact -> {

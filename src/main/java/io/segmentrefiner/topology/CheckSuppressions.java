@@ -22,6 +22,10 @@ final class CheckSuppressions implements FixedKeyProcessor<byte[], Outcome, Outc
 
     @Override
     public void process(FixedKeyRecord<byte[], Outcome> record) {
-        context.forward(record.withValue(Suppressions.check((Accepted) record.value(), suppressions::listed)));
+        if (suppressions.empty()) {
+            context.forward(record);
+        } else {
+            context.forward(record.withValue(Suppressions.check((Accepted) record.value(), suppressions::listed)));
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.segmentrefiner.topology;
 
 import io.segmentrefiner.refiner.SuppressionEntry;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -36,6 +37,14 @@ final class SuppressionState {
         this.changes = changes;
     }
 
+    /**
+     * The list's table in memory: every event looks its user up, the list is small (the users deleted, some 200
+     * bytes of heap each), and the topic restores it on every start.
+     */
+    static KeyValueBytesStoreSupplier listStore() {
+        return Stores.inMemoryKeyValueStore(LIST_STORE);
+    }
+
     static StoreBuilder<KeyValueStore<String, String>> changesStore() {
         return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CHANGES_STORE), Serdes.String(), Serdes.String())
                 .withLoggingDisabled();
@@ -44,7 +53,8 @@ final class SuppressionState {
     /** The entry a key is listed with now, if any; a change the table already shows is forgotten on the way. */
     Optional<SuppressionEntry> listed(String key) {
         Optional<String> inTable = tableValue(key);
-        String changed = changes.get(key);
+        // Nearly always empty: a task keeps a change only until the table shows it.
+        String changed = changes.approximateNumEntries() == 0 ? null : changes.get(key);
         if (changed == null) {
             return inTable.map(value -> SuppressionEntry.parse(key, value));
         }
@@ -52,6 +62,11 @@ final class SuppressionState {
             changes.delete(key);
         }
         return changed.equals(LIFTED) ? Optional.empty() : Optional.of(SuppressionEntry.parse(key, changed));
+    }
+
+    /** Whether nobody is on the list: then no event's user needs to be looked for, which is most of the time. */
+    boolean empty() {
+        return list.approximateNumEntries() == 0 && changes.approximateNumEntries() == 0;
     }
 
     void changed(String key, Optional<SuppressionEntry> entry) {

@@ -26,6 +26,9 @@ final class ToSuppressionList extends ContextualProcessor<byte[], Outcome, Strin
 
     @Override
     public void process(Record<byte[], Outcome> record) {
+        if (!Suppressions.changesTheList(record.value())) {
+            return;
+        }
         Suppressions.changes(record.value(), Instant.ofEpochMilli(record.timestamp()), suppressions::listed).forEach((key, entry) -> {
             suppressions.changed(key, entry);
             context().forward(new Record<>(key, entry.map(listed -> listed.toJson()).orElse(null), record.timestamp()));
