@@ -2,7 +2,8 @@ package io.segmentrefiner.topology;
 
 import io.segmentrefiner.refiner.SuppressionEntry;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -39,10 +40,12 @@ final class SuppressionState {
 
     /**
      * The list's table in memory: every event looks its user up, the list is small (the users deleted, some 200
-     * bytes of heap each), and the topic restores it on every start.
+     * bytes of heap each), and the topic restores it on every start. Without a cache: the global thread flushes its
+     * cache to the store only every 10,000 records, and until then {@link #empty()} would not see an entry that
+     * another instance added.
      */
-    static KeyValueBytesStoreSupplier listStore() {
-        return Stores.inMemoryKeyValueStore(LIST_STORE);
+    static Materialized<String, String, KeyValueStore<Bytes, byte[]>> listTable() {
+        return Materialized.<String, String>as(Stores.inMemoryKeyValueStore(LIST_STORE)).withCachingDisabled();
     }
 
     static StoreBuilder<KeyValueStore<String, String>> changesStore() {

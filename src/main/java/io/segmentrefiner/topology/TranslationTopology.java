@@ -63,7 +63,7 @@ public final class TranslationTopology {
                 .defaultBranch(Branched.as("accepted"));
 
         builder.globalTable(topics.suppressions(), Consumed.with(Serdes.String(), Serdes.String()).withName("suppressions"),
-                Materialized.as(SuppressionState.listStore()));
+                SuppressionState.listTable());
         builder.addStateStore(SuppressionState.changesStore());
         Map<String, KStream<byte[], Outcome>> bySuppression = byCheck.get("checked-accepted")
                 .processValues(CheckSuppressions::new, Named.as("check-suppressions"), SuppressionState.CHANGES_STORE)
