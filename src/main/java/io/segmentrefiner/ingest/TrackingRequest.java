@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.segmentrefiner.segment.BatchEnvelope;
+import io.segmentrefiner.segment.IsoTimestamps;
 import io.segmentrefiner.segment.SegmentEvent;
 import io.segmentrefiner.segment.ServerFields;
 import io.segmentrefiner.segment.Utf8;
@@ -18,8 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -157,7 +156,7 @@ public final class TrackingRequest {
     private static void complete(ObjectNode event, Optional<String> batchSentAt, Instant receivedAt) {
         ServerFields.fillInMessageId(event, () -> UUID.randomUUID().toString());
         ServerFields.setReceivedAt(event, receivedAt);
-        Optional<Instant> sentAt = instant(event.get("sentAt")).or(() -> batchSentAt.flatMap(TrackingRequest::parse));
+        Optional<Instant> sentAt = instant(event.get("sentAt")).or(() -> batchSentAt.flatMap(IsoTimestamps::parse));
         Optional<Instant> clientTimestamp = instant(event.get("timestamp"));
         clientTimestamp.ifPresent(timestamp -> event.put("originalTimestamp", event.get("timestamp").asText()));
         Instant timestamp = clientTimestamp
@@ -197,15 +196,7 @@ public final class TrackingRequest {
     }
 
     private static Optional<Instant> instant(JsonNode node) {
-        return text(node).flatMap(TrackingRequest::parse);
-    }
-
-    private static Optional<Instant> parse(String value) {
-        try {
-            return Optional.of(OffsetDateTime.parse(value).toInstant());
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
+        return text(node).flatMap(IsoTimestamps::parse);
     }
 
     /** Decompresses at most {@code limit + 1} bytes: enough to tell a body over the limit, and no zip bomb. */

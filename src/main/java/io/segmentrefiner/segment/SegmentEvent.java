@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,11 +80,7 @@ public record SegmentEvent(ObjectNode json, byte[] source) implements IncomingEv
     }
 
     private static Optional<Instant> instant(String text) {
-        try {
-            return Optional.of(java.time.OffsetDateTime.parse(text).toInstant()).filter(SegmentEvent::inMillisecondRange);
-        } catch (DateTimeParseException notIso) {
-            return Optional.empty();
-        }
+        return IsoTimestamps.parse(text).filter(SegmentEvent::inMillisecondRange);
     }
 
     /** Whether the request record (Avro {@code timestamp-millis}, a long) can hold it: not so for {@code +999999999-12-31T23:59:59Z}. */
