@@ -8,9 +8,8 @@ import java.time.ZoneOffset;
 import java.util.Optional;
 
 /**
- * Reads Segment's timestamps, ISO-8601 date-times with an offset, as {@link OffsetDateTime#parse} does, and as fast
- * as one event a record needs: {@code DateTimeFormatter} took 7% of translation's stream thread on the benchmark
- * (docs/benchmarks.md). The shape every Segment library writes, {@code 2026-12-05T11:50:00.123Z} or with
+ * Reads Segment's timestamps, ISO-8601 date-times with an offset, as {@link OffsetDateTime#parse} does, but without
+ * {@code DateTimeFormatter}, which took 7% of translation's stream thread on the benchmark (docs/benchmarks.md). The shape every Segment library writes, {@code 2026-12-05T11:50:00.123Z} or with
  * {@code +01:00}, is read by hand; anything else (lower-case letters, no seconds, a year past 9999, offsets with
  * seconds) goes to {@code OffsetDateTime.parse}, so both accept and refuse the same texts.
  */
@@ -49,7 +48,7 @@ public final class IsoTimestamps {
         int nanos = 0;
         if (text.charAt(at) == '.') {
             int start = ++at;
-            while (at < length && at - start < 10 && text.charAt(at) >= '0' && text.charAt(at) <= '9') {
+            while (at < length && text.charAt(at) >= '0' && text.charAt(at) <= '9') {
                 nanos = nanos * 10 + (text.charAt(at++) - '0');
             }
             int count = at - start;
