@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.avro.RefinerRequestRecord;
 import io.segmentrefiner.config.AppConfig;
 import io.segmentrefiner.config.ConfigException;
+import io.segmentrefiner.deadletter.HandledDeadLetters;
 import io.segmentrefiner.health.HealthPart;
 import io.segmentrefiner.registry.ConfluentAvroSerde;
 import io.segmentrefiner.registry.SchemaRegistries;
@@ -24,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -45,6 +47,7 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
     private static final Duration LONGEST_REGISTRY_WAIT = Duration.ofSeconds(30);
 
     private final KafkaStreams streams;
+    private final TranslationOutcomeCounters outcomes;
     private final SchemaRegistry registry;
     private final ConfluentAvroSerde<RefinerRequestRecord> requests;
     private final String requestsTopic;
@@ -55,9 +58,11 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
     private volatile Optional<String> waitingForRegistry = Optional.empty();
     private volatile Optional<String> refused = Optional.empty();
 
-    private TranslationStage(KafkaStreams streams, SchemaRegistry registry, ConfluentAvroSerde<RefinerRequestRecord> requests,
-                     String requestsTopic, CloseOptions.GroupMembershipOperation onClose) {
+    private TranslationStage(KafkaStreams streams, HandledDeadLetters handledDeadLetters, SchemaRegistry registry,
+                             ConfluentAvroSerde<RefinerRequestRecord> requests, String requestsTopic,
+                             CloseOptions.GroupMembershipOperation onClose) {
         this.streams = streams;
+        this.outcomes = new TranslationOutcomeCounters(streams::metrics, handledDeadLetters);
         this.registry = registry;
         this.requests = requests;
         this.requestsTopic = requestsTopic;
@@ -125,7 +130,10 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
         createMissingTopics(config);
         SchemaRegistry registry = schemaRegistry(config);
         ConfluentAvroSerde<RefinerRequestRecord> requests = requestSerde(registry);
-        KafkaStreams streams = new KafkaStreams(topology(config, requests), KafkaClientSettings.streams(config));
+        Properties settings = KafkaClientSettings.streams(config);
+        HandledDeadLetters handledDeadLetters = new HandledDeadLetters();
+        settings.put(HandledDeadLetters.CONFIG, handledDeadLetters);
+        KafkaStreams streams = new KafkaStreams(topology(config, requests), settings);
         // Data errors are dead-lettered by the handlers; what reaches here is an aborted transaction (the thread is
         // replaced), an outage the clients do not retry, or a bug (the client stops).
         streams.setUncaughtExceptionHandler(new StreamThreadFailures(Clock.systemUTC()));
@@ -134,7 +142,7 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
         // close leaves at once; static members (group.instance.id) keep their membership, which is what they are for.
         CloseOptions.GroupMembershipOperation onClose = config.staticMembership()
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
-        TranslationStage pipeline = new TranslationStage(streams, registry, requests, StageSettings.topics(config).requests(), onClose);
+        TranslationStage pipeline = new TranslationStage(streams, handledDeadLetters, registry, requests, StageSettings.topics(config).requests(), onClose);
         Thread starter = new Thread(pipeline::registerThenStart, "segment-refiner-translation-start");
         starter.setDaemon(true);
         starter.start();
@@ -186,6 +194,11 @@ public final class TranslationStage implements AutoCloseable, HealthPart {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** Translation's outcomes as counters, {@code refiner.translation.events{outcome, reason}}, kept as long as this stage. */
+    TranslationOutcomeCounters outcomes() {
+        return outcomes;
     }
 
     /**

@@ -69,7 +69,7 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Start these partitions of the dead-letter topic at these offsets (0:120,1:98) instead of the checkpoint's position.")
     String fromOffsets;
 
-    @Option(names = "--checkpoint", paramLabel = "NAME", defaultValue = "default",
+    @Option(names = "--checkpoint", paramLabel = "NAME", defaultValue = Replay.DEFAULT_CHECKPOINT,
             description = "The checkpoint that remembers what was replayed: consumer group <application.id>-replay-NAME (default: ${DEFAULT-VALUE}).")
     String checkpoint;
 

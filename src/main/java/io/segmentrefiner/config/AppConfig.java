@@ -139,7 +139,7 @@ public final class AppConfig {
             "The write keys it accepts, comma-separated (`wk_web,wk_ios`); required when it runs. A call with "
             + "none or another gets 401.").asSecret());
     public static final Setting<String> HTTP_HOST = declare(Setting.of("http.host", "127.0.0.1", text(),
-            "Where `run` serves `GET /health`, `GET /ready` and `GET /metrics`; `0.0.0.0` in a container."));
+            "Where `run` serves its status page (`GET /`, `GET /status.json`), `GET /health`, `GET /ready` and `GET /metrics`; `0.0.0.0` in a container."));
     public static final Setting<Integer> HTTP_PORT = declare(Setting.of("http.port", "8080", tcpPortOrAnyFree(),
             "Their port; `0` for any free one (printed at start)."));
     public static final Setting<Path> EMBEDDED_DATA_DIR = declare(Setting.of("embedded.data.dir", ".segment-refiner/kafka", path(),

@@ -13,6 +13,7 @@ import io.segmentrefiner.refiner.Reason;
 import io.segmentrefiner.registry.SchemaRegistryException;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Kafka Streams' own error handlers (KIP-1033, KIP-1034), configured with {@code errors.dead.letter.queue.topic.name}:
@@ -29,13 +30,22 @@ public final class DeadLetteringExceptionHandlers {
      * which reaches this handler too when the sink that serializes requests fails.
      */
     public static final class Processing extends LogAndContinueProcessingExceptionHandler {
+
+        private HandledDeadLetters handled = new HandledDeadLetters();
+
+        @Override
+        public void configure(Map<String, ?> configs) {
+            super.configure(configs);
+            handled = HandledDeadLetters.in(configs);
+        }
+
         @Override
         public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
             if (registryUnavailable(exception)) {
                 return ProcessingExceptionHandler.Response.fail();
             }
             ProcessingExceptionHandler.Response response = super.handleError(context, record, exception);
-            return ProcessingExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, Reason.PROCESSING_ERROR, exception));
+            return ProcessingExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, Reason.PROCESSING_ERROR, exception, handled));
         }
     }
 
@@ -44,11 +54,20 @@ public final class DeadLetteringExceptionHandlers {
      * rest: a registry or broker outage must stop the application, not empty the stream into the dead-letter topic.
      */
     public static final class Production extends DefaultProductionExceptionHandler {
+
+        private HandledDeadLetters handled = new HandledDeadLetters();
+
+        @Override
+        public void configure(Map<String, ?> configs) {
+            super.configure(configs);
+            handled = HandledDeadLetters.in(configs);
+        }
+
         @Override
         public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
             ProductionExceptionHandler.Response response = super.handleError(context, record, exception);
             if (exception instanceof RecordTooLargeException) {
-                return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, Reason.RECORD_TOO_LARGE, exception));
+                return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, Reason.RECORD_TOO_LARGE, exception, handled));
             }
             return response;
         }
@@ -61,7 +80,7 @@ public final class DeadLetteringExceptionHandlers {
             if (registryUnavailable(exception)) {
                 return ProductionExceptionHandler.Response.fail();
             }
-            return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, Reason.SERIALIZATION_ERROR, exception));
+            return ProductionExceptionHandler.Response.resume(stamp(response.deadLetterQueueRecords(), context, Reason.SERIALIZATION_ERROR, exception, handled));
         }
     }
 
@@ -75,7 +94,11 @@ public final class DeadLetteringExceptionHandlers {
     }
 
     private static List<ProducerRecord<byte[], byte[]>> stamp(List<ProducerRecord<byte[], byte[]>> deadLetters,
-                                                             ErrorHandlerContext context, Reason reason, Exception exception) {
+                                                             ErrorHandlerContext context, Reason reason, Exception exception,
+                                                             HandledDeadLetters handled) {
+        if (!deadLetters.isEmpty()) {
+            handled.counted(reason);
+        }
         DeadLetter deadLetter = new DeadLetter(reason, String.valueOf(exception),
                 new DeadLetter.Origin(context.topic(), context.partition(), context.offset()));
         return deadLetters.stream()

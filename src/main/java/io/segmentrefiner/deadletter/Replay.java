@@ -36,6 +36,9 @@ import java.util.concurrent.Future;
  */
 public final class Replay {
 
+    /** The checkpoint {@code replay} uses unless told another; the status page counts what waits after it. */
+    public static final String DEFAULT_CHECKPOINT = "default";
+
     private static final Duration POLL = Duration.ofMillis(200);
     /** Reading that makes no progress for this long while records remain is an outage, not a slow broker. */
     private static final Duration STALLED = Duration.ofSeconds(60);

@@ -289,6 +289,7 @@ final class ContactScheduler {
                 pair.liveRetryOffsets.add(retryOffset);
             }
             metrics.deadLettered(reason);
+            metrics.failures().deadLettered(reason, record.request, Optional.empty(), "", message);
             write(pair, records.deadLettered(record, reason, message, Optional.empty(), List.of(), false));
         }
     }
@@ -425,6 +426,7 @@ final class ContactScheduler {
         List<Attempt> sends;
         synchronized (lock) {
             Verdict verdict = Verdict.of(attempt.pending().request.getMethod(), response);
+            metrics.failures().answered(attempt.pending().request, response, verdict);
             throttle.release(attempt.ticket(), verdict, nanoTime.getAsLong());
             attemptsInFlight--;
             Pending pending = attempt.pending();
@@ -539,6 +541,8 @@ final class ContactScheduler {
      */
     private void deadLetter(Contact contact, Pending pending, Reason reason, String message, Optional<DeadLetter.Attempts> attempts) {
         metrics.deadLettered(reason);
+        metrics.failures().deadLettered(reason, pending.request, attempts.map(DeadLetter.Attempts::lastStatus),
+                attempts.map(DeadLetter.Attempts::responseBody).orElse(""), message);
         List<Long> heldBehind = pending.inLine ? List.copyOf(contact.line.tailMap(pending.originOffset, false).keySet()) : List.of();
         contact.deadLettersInFlight++;
         write(contact.pair, records.deadLettered(pending, reason, message, attempts, heldBehind, true));

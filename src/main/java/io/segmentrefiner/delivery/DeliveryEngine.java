@@ -115,6 +115,11 @@ public final class DeliveryEngine implements AutoCloseable {
         pollThread.start();
     }
 
+    /** The kinds of failure delivery met since the start, each with its last sample. */
+    public DeliveryFailures failures() {
+        return metrics.failures();
+    }
+
     /** What delivery is doing, the worst first: failed, the key refused, waiting for the registry or for commits, running. */
     public DeliveryHealth health() {
         if (failed) {

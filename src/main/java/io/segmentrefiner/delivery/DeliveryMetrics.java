@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.segmentrefiner.refiner.Reason;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,7 @@ final class DeliveryMetrics {
     private final Counter throttled;
     private final Timer latency;
     private final Map<Reason, Counter> deadLettered = new ConcurrentHashMap<>();
+    private final DeliveryFailures failures = new DeliveryFailures(Clock.systemUTC());
     // What each gauge reads, by its name.
     private final Map<String, Supplier<Number>> readings = new ConcurrentHashMap<>();
 
@@ -29,7 +31,13 @@ final class DeliveryMetrics {
         this.retried = Counter.builder("refiner.delivery.retried").description("Requests queued for another attempt").register(registry);
         this.throttled = Counter.builder("refiner.delivery.throttled").description("429 answers").register(registry);
         this.latency = Timer.builder("refiner.delivery.latency").description("Time from sending a request to its answer")
-                .publishPercentileHistogram().register(registry);
+                // The histogram is for Prometheus (histogram_quantile); the two percentiles, over the last minutes, for the status page.
+                .publishPercentileHistogram().publishPercentiles(0.5, 0.95).register(registry);
+        for (Reason reason : Reason.values()) {
+            if (reason.stage() == Reason.Stage.DELIVER) {
+                deadLetteredCounter(reason); // each reads 0 until it happens, so that rates and alerts see the first
+            }
+        }
     }
 
     /** The gauges, read from the scheduler and the engine when scraped. */
@@ -74,8 +82,17 @@ final class DeliveryMetrics {
     }
 
     void deadLettered(Reason reason) {
-        deadLettered.computeIfAbsent(reason, why -> Counter.builder("refiner.delivery.dead.lettered")
-                .description("Requests dead-lettered by delivery").tag("reason", why.name()).register(registry)).increment();
+        deadLetteredCounter(reason).increment();
+    }
+
+    /** The kinds of failure delivery met, each with its last sample; for the status page. */
+    DeliveryFailures failures() {
+        return failures;
+    }
+
+    private Counter deadLetteredCounter(Reason reason) {
+        return deadLettered.computeIfAbsent(reason, why -> Counter.builder("refiner.delivery.dead.lettered")
+                .description("Requests dead-lettered by delivery").tag("reason", why.name()).register(registry));
     }
 
     void answered(Duration took) {

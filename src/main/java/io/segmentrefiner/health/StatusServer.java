@@ -12,40 +12,60 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * {@code GET /health} (live), {@code GET /ready} (doing its job) and {@code GET /metrics} (Prometheus text format),
- * on Jetty. Health and readiness answer 200 or 503 with a JSON body that says why.
+ * {@code GET /health} (live), {@code GET /ready} (doing its job), {@code GET /metrics} (Prometheus text format) and
+ * the status page: {@code GET /} (HTML whose script draws {@code /status.json}, from the jar alone) and
+ * {@code GET /status.json}, on Jetty. Health and readiness answer 200 or 503 with a JSON body that says why.
  */
 public final class StatusServer implements AutoCloseable {
 
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String PAGE = "status.html";
 
     private final JettyServer server;
+    private final Routes routes;
 
-    private StatusServer(JettyServer server) {
+    private StatusServer(JettyServer server, Routes routes) {
         this.server = server;
+        this.routes = routes;
     }
 
-    /** Starts listening on {@code host:port} (port 0: any free port). */
+    /** Starts listening on {@code host:port} (port 0: any free port); the status page answers 503 until {@link #show}. */
     public static StatusServer start(String host, int port, Health health, PrometheusMeterRegistry metrics) throws Exception {
-        return new StatusServer(JettyServer.start("segment-refiner-http", host, port, 8, new Routes(health, metrics)));
+        String page;
+        try (InputStream in = StatusServer.class.getResourceAsStream(PAGE)) {
+            page = new String(Objects.requireNonNull(in, PAGE).readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Routes routes = new Routes(health, metrics, page);
+        return new StatusServer(JettyServer.start("segment-refiner-http", host, port, 8, routes), routes);
     }
 
     public int port() {
         return server.port();
     }
 
+    /** What {@code /status.json} serves from now on. */
+    public void show(StatusReport report) {
+        routes.report = report;
+    }
+
     private static final class Routes extends Handler.Abstract.NonBlocking {
 
         private final Health health;
         private final PrometheusMeterRegistry metrics;
+        private final String page;
         private final ObjectMapper json = new ObjectMapper();
+        private volatile StatusReport report;
 
-        Routes(Health health, PrometheusMeterRegistry metrics) {
+        Routes(Health health, PrometheusMeterRegistry metrics, String page) {
             this.health = health;
             this.metrics = metrics;
+            this.page = page;
         }
 
         @Override
@@ -57,7 +77,11 @@ public final class StatusServer implements AutoCloseable {
                 case "/health" -> state(response, callback, health.notLive(), "UP", "DOWN");
                 case "/ready" -> state(response, callback, health.notReady(), "READY", "NOT_READY");
                 case "/metrics" -> answer(response, callback, 200, PROMETHEUS_TEXT, metrics.scrape());
-                default -> answer(response, callback, 404, "text/plain; charset=utf-8", "Not found: try /health, /ready or /metrics\n");
+                case "/", "/index.html" -> answer(response, callback, 200, "text/html; charset=utf-8", page);
+                case "/status.json" -> report == null
+                        ? answer(response, callback, 503, "application/json", "{\"status\":\"STARTING\"}\n")
+                        : answer(response, callback, 200, "application/json", json.writeValueAsString(report.json()) + "\n");
+                default -> answer(response, callback, 404, "text/plain; charset=utf-8", "Not found: try /, /status.json, /health, /ready or /metrics\n");
             };
         }
 

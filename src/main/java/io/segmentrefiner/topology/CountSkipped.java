@@ -7,7 +7,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 /** The end of a skipped event: counted per reason, and nothing written. */
 final class CountSkipped extends ContextualFixedKeyProcessor<byte[], Outcome, Void> {
 
-    private final OutcomeMetrics skipped = new OutcomeMetrics("skipped");
+    private final OutcomeMetrics skipped = new OutcomeMetrics(OutcomeMetrics.SKIPPED);
 
     @Override
     public void process(FixedKeyRecord<byte[], Outcome> record) {

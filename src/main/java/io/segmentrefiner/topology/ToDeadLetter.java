@@ -13,7 +13,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  */
 final class ToDeadLetter extends ContextualFixedKeyProcessor<byte[], Outcome, byte[]> {
 
-    private final OutcomeMetrics deadLettered = new OutcomeMetrics("dead-lettered");
+    private final OutcomeMetrics deadLettered = new OutcomeMetrics(OutcomeMetrics.DEAD_LETTERED);
 
     @Override
     public void process(FixedKeyRecord<byte[], Outcome> record) {

@@ -11,6 +11,8 @@ import java.time.Instant;
 /** Keys a translated event by its contact and writes it as the Avro request record that delivery reads. */
 final class ToRequestRecord extends ContextualProcessor<byte[], Outcome, String, RefinerRequestRecord> {
 
+    private final OutcomeMetrics requests = new OutcomeMetrics(OutcomeMetrics.TRANSLATED);
+
     @Override
     public void process(Record<byte[], Outcome> record) {
         Outcome.Translated translated = (Outcome.Translated) record.value();
@@ -23,6 +25,7 @@ final class ToRequestRecord extends ContextualProcessor<byte[], Outcome, String,
                 .setBody(request.body().toString())
                 .setReceivedAt(translated.event().receivedAt().orElse(Instant.ofEpochMilli(record.timestamp())))
                 .build();
+        requests.count(context(), OutcomeMetrics.REQUEST);
         context().forward(record.withKey(request.contact()).withValue(value));
     }
 }

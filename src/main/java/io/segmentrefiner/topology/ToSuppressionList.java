@@ -15,6 +15,7 @@ import java.time.Instant;
  */
 final class ToSuppressionList extends ContextualProcessor<byte[], Outcome, String, String> {
 
+    private final OutcomeMetrics translated = new OutcomeMetrics(OutcomeMetrics.TRANSLATED);
     private SuppressionState suppressions;
 
     @Override
@@ -28,6 +29,9 @@ final class ToSuppressionList extends ContextualProcessor<byte[], Outcome, Strin
     public void process(Record<byte[], Outcome> record) {
         if (!Suppressions.changesTheList(record.value())) {
             return;
+        }
+        if (record.value() instanceof Outcome.Unsuppressed) {
+            translated.count(context(), OutcomeMetrics.UNSUPPRESSED);
         }
         Suppressions.changes(record.value(), Instant.ofEpochMilli(record.timestamp()), suppressions::listed).forEach((key, entry) -> {
             suppressions.changed(key, entry);

@@ -1,5 +1,7 @@
 package io.segmentrefiner.deadletter;
 
+import io.segmentrefiner.refiner.Reason;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.segmentrefiner.app.KafkaClientSettings;
 import io.segmentrefiner.avro.RefinerRequestRecord;
@@ -51,8 +53,11 @@ class DeadLetteringExceptionHandlersTest {
         InMemorySchemaRegistry.drop(SCOPE);
     }
 
+    private final HandledDeadLetters handled = new HandledDeadLetters();
+
     private TestInputTopic<byte[], byte[]> start(Topology topology) {
         Properties properties = KafkaClientSettings.streams(AppConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")));
+        properties.put(HandledDeadLetters.CONFIG, handled); // as TranslationStage hands it to the handlers
         properties.put(StreamsConfig.STATE_DIR_CONFIG, RealInfrastructure.workDir("ttd-handlers").toString());
         driver = new TopologyTestDriver(topology, properties);
         return driver.createInputTopic("segment.events", Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
@@ -97,6 +102,7 @@ class DeadLetteringExceptionHandlersTest {
         assertThat(deadLetter.headers().lastHeader("__streams.errors.exception")).isNotNull();
         assertThat(driver.createOutputTopic("out", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer())
                 .readValuesToList()).containsExactly(bytes("fine"));
+        assertThat(handled.count(Reason.PROCESSING_ERROR)).as("counted for refiner_translation_events_total").isEqualTo(1);
     }
 
     @Test
@@ -115,6 +121,8 @@ class DeadLetteringExceptionHandlersTest {
         TestRecord<byte[], byte[]> deadLetter = deadLetters().readRecord();
         assertThat(deadLetter.value()).isEqualTo(bytes(poison));
         assertThat(header(deadLetter.headers(), DeadLetterHeaders.REASON)).isEqualTo("SERIALIZATION_ERROR");
+        assertThat(handled.count(Reason.SERIALIZATION_ERROR)).isEqualTo(1);
+        assertThat(handled.count(Reason.PROCESSING_ERROR)).isZero();
         assertThat(driver.createOutputTopic("refiner.requests", Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer())
                 .getQueueSize()).isEqualTo(1);
     }

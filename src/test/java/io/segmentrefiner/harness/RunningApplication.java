@@ -171,6 +171,11 @@ public final class RunningApplication implements AutoCloseable {
         return workDir;
     }
 
+    /** The process id of this start. */
+    public long pid() {
+        return process.pid();
+    }
+
     @Override
     public void close() {
         process.close();

@@ -21,6 +21,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,6 +55,19 @@ class StatusEndpointsIntegrationTest {
         app.assertAlive();
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The metric names in docker/monitoring's rules and dashboard, as they would be scraped. */
+    private static Set<String> metricsUsedByTheAlertsAndTheDashboard() throws Exception {
+        Set<String> names = new TreeSet<>();
+        for (Path file : List.of(Path.of("docker/monitoring/alerts.yml"), Path.of("docker/monitoring/grafana/dashboards/segment-refiner.json"))) {
+            Matcher metric = Pattern.compile("\\b(?:segment_)?refiner_[a-z_]+").matcher(Files.readString(file));
+            while (metric.find()) {
+                names.add(metric.group().replaceAll("_(bucket|count|sum)$", ""));
+            }
+        }
+        assertThat(names).as("names found in the files").contains("refiner_translation_events_total", "refiner_consumer_lag_records");
+        return names;
     }
 
     @Test
@@ -95,6 +112,24 @@ class StatusEndpointsIntegrationTest {
                 .contains("kafka_stream_")
                 .contains("segment_refiner_ready 1.0")
                 .doesNotContain("rk_status_test_secret");
+        // Every outcome is there from the start, at 0, so that rates and alerts see the first one (docs/operations.md).
+        assertThat(metrics.body()).contains("# TYPE refiner_translation_events_total counter")
+                .containsPattern("(?m)^refiner_translation_events_total\\{outcome=\"skipped\",reason=\"DISABLED\"} 0\\.0$")
+                .containsPattern("(?m)^refiner_translation_events_total\\{outcome=\"request\",reason=\"NONE\"} 0\\.0$")
+                .containsPattern("(?m)^refiner_translation_events_total\\{outcome=\"dead_lettered\",reason=\"PROCESSING_ERROR\"} 0\\.0$")
+                .containsPattern("(?m)^refiner_delivery_dead_lettered_total\\{reason=\"RETRIES_EXHAUSTED\"} 0\\.0$");
+        Await.until("the lag and the dead letters waiting read once", TIMEOUT, () -> {
+            String text = get(port, "/metrics").body();
+            return text.matches("(?s).*\nrefiner_consumer_lag_records\\{stage=\"translate\"} \\d.*")
+                    && text.matches("(?s).*\nrefiner_dead_letters_waiting\\{reason=\"HTTP_4XX\",stage=\"deliver\"} 0\\.0.*");
+        });
+        String scraped = get(port, "/metrics").body();
+        assertThat(metricsUsedByTheAlertsAndTheDashboard()).as("every metric docker/monitoring's alerts and dashboard query")
+                .allSatisfy(name -> assertThat(scraped).containsPattern("(?m)^" + name + "(_bucket)?[{ ]"));
+        HttpResponse<String> page = get(port, "/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        assertThat(page.body()).as("everything the page needs ships in the jar").doesNotContainPattern("(src|href)=\"(https?:)?//");
 
         broker.stop();
         HttpResponse<String> notReady = Await.until("not ready without a broker", TIMEOUT, () -> {
@@ -106,6 +141,9 @@ class StatusEndpointsIntegrationTest {
         assertThat(stillLive.statusCode()).as("a broker outage is no reason to restart").isEqualTo(200);
         assertThat(stillLive.body()).contains("\"kafka\":\"UNREACHABLE\"");
         assertThat(get(port, "/metrics").body()).contains("segment_refiner_ready 0.0");
+        HttpResponse<String> statusWithoutBroker = get(port, "/status.json");
+        assertThat(statusWithoutBroker.statusCode()).as("the status page reads what the instance holds; it does not wait for Kafka").isEqualTo(200);
+        assertThat(statusWithoutBroker.body()).contains("kafka: the brokers do not answer").doesNotContain("rk_status_test_secret");
 
         broker.restart();
         Await.until("ready again", TIMEOUT, () -> get(port, "/ready").statusCode() == 200);
