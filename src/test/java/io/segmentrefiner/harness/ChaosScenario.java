@@ -96,6 +96,14 @@ public final class ChaosScenario {
 
                 awaitDelivered(stub, events, timeout, a, b);
                 double seconds = (System.nanoTime() - start) / 1e9;
+                // The last hand-over's owner may still be sending again what was done since the last commit, contact
+                // by contact, in order: the order is judged once each contact's last acceptance is its last request.
+                // A contact whose re-sending stopped half-way never gets there, and fails here.
+                Await.until("every contact's last accepted request to be its last one", timeout, () -> {
+                    a.assertAlive();
+                    b.assertAlive();
+                    return lastAcceptedIsLast(stub.delivered());
+                });
                 Set<String> delivered = delivered(stub);
                 Set<String> lost = new HashSet<>();
                 for (int i = 0; i < events; i++) {
@@ -105,7 +113,7 @@ public final class ChaosScenario {
                 }
                 List<RefinerStub.Received> accepted = stub.delivered();
                 Map<String, List<Integer>> outOfOrder = ContactOrder.violations(accepted, r -> RequestRecords.contactOf(r.body()),
-                        r -> Integer.parseInt(r.idempotencyKey().substring(r.idempotencyKey().lastIndexOf('-') + 1)));
+                        ChaosScenario::sequenceOf);
                 long deadLettered = TopicReader.countCommitted(broker.bootstrapServers(), StageSettings.topics(config).deadLetters());
                 Result result = new Result(events, lost, deadLettered, accepted.size() - delivered.size(), outOfOrder,
                         failedFirst.size(), throttled.size(), seconds);
@@ -210,6 +218,21 @@ public final class ChaosScenario {
             }
             throw new AssertionError(state.toString(), stalled);
         }
+    }
+
+    /** Called once every request was accepted: each contact's highest request is then its last produced. */
+    private static boolean lastAcceptedIsLast(List<RefinerStub.Received> accepted) {
+        Map<String, Integer> last = new HashMap<>();
+        Map<String, Integer> highest = new HashMap<>();
+        for (RefinerStub.Received request : accepted) {
+            last.put(RequestRecords.contactOf(request.body()), sequenceOf(request));
+            highest.merge(RequestRecords.contactOf(request.body()), sequenceOf(request), Math::max);
+        }
+        return last.equals(highest);
+    }
+
+    private static int sequenceOf(RefinerStub.Received request) {
+        return Integer.parseInt(request.idempotencyKey().substring(request.idempotencyKey().lastIndexOf('-') + 1));
     }
 
     private static Set<String> delivered(RefinerStub stub) {
