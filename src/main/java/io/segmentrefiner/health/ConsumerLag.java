@@ -70,9 +70,8 @@ public final class ConsumerLag {
     /** A reading per stage, in the order given. */
     public List<Reading> readings() {
         List<Reading> ordered = new ArrayList<>();
-        Instant never = Instant.EPOCH;
         stages.forEach(stage -> ordered.add(readings.getOrDefault(stage,
-                new Reading(stage.stage(), stage.group(), stage.topic(), Optional.empty(), never))));
+                new Reading(stage.stage(), stage.group(), stage.topic(), Optional.empty(), Instant.EPOCH))));
         return ordered;
     }
 

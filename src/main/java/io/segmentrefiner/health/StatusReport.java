@@ -107,7 +107,10 @@ public final class StatusReport {
 
         Map<String, Double> totals = totals();
         ArrayNode counts = status.putArray("totals");
-        totals.forEach((name, total) -> series(counts.addObject(), name).put("count", Math.round(total)));
+        totals.forEach((name, total) -> {
+            ObjectNode row = series(counts.addObject(), name).put("count", Math.round(total));
+            FailureGuide.of(row.get("reason").asText()).ifPresent(entry -> row.put("meaning", entry.meaning()));
+        });
         MinuteHistory.Window window = history.window(now);
         ObjectNode perMinute = status.putObject("perMinute");
         ArrayNode minutes = perMinute.putArray("minutes");

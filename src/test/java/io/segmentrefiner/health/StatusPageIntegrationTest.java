@@ -78,17 +78,8 @@ class StatusPageIntegrationTest {
 
     @Test
     void showsWhatTheStandInRecordedEachFailureWithItsSampleAndNoSecret() throws Exception {
-        Path work = RealInfrastructure.workDir("status-page-it");
-        Optional<HeadlessChromium> chromium = HeadlessChromium.find(work);
-        Assumptions.assumeTrue(chromium.isPresent(),
-                "No Chromium on the PATH: the status page is not tested in a browser here (apt-get install chromium; .ci/run does)");
-
-        Map<String, String> settings = PipelineSettings.forRun("status-page", broker);
-        settings.put(AppConfig.SCHEMA_REGISTRY_URL.key(), "kafka://_schemas-" + PipelineSettings.runOf(settings));
-        settings.put(AppConfig.REFINER_API_URL.key(), stub.url());
-        settings.put(AppConfig.REFINER_API_KEY.key(), API_KEY);
-        app = RunningApplication.start("status-page", work, settings, Map.of());
-        app.awaitLog("Delivery status page on", TIMEOUT);
+        HeadlessChromium chromium = browser("status-page-it");
+        Map<String, String> settings = startRun("status-page");
         String input = settings.get(AppConfig.INPUT_TOPIC.key());
 
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -123,7 +114,7 @@ class StatusPageIntegrationTest {
         });
         assertThat(total(status, "translation", "request", "NONE")).isEqualTo(GOOD_USERS + 3);
 
-        Document page = Jsoup.parse(chromium.get().dumpDom("http://127.0.0.1:" + app.httpPort() + "/", SCRIPT_TIME));
+        Document page = Jsoup.parse(chromium.dumpDom("http://127.0.0.1:" + app.httpPort() + "/", SCRIPT_TIME));
 
         assertThat(page.body().attr("data-rendered")).as("the script rendered /status.json").isNotEmpty();
         assertThat(page.getElementById("instance").text()).contains("This instance only", settings.get("application.id"), "roles translate, deliver");
@@ -155,6 +146,7 @@ class StatusPageIntegrationTest {
         assertThat(page.selectFirst("#dead-letters tr[data-reason=MISSING_EVENT][data-stage=translate] .waiting").text()).isEqualTo("1");
         assertThat(page.select("#lag tr[data-stage]")).extracting(row -> row.attr("data-stage")).containsExactly("translate", "deliver", "retry");
         assertThat(page.selectFirst("#skipped tr[data-reason=DISABLED] .count").text()).isEqualTo("1");
+        assertThat(page.selectFirst("#skipped tr[data-reason=DISABLED]").text()).contains("The event's integrations turn Refiner off.");
         assertThat(page.selectFirst("#translation-legend [data-outcome=request]").text()).isEqualTo("requests " + (GOOD_USERS + 3));
         assertThat(page.select("#delivery-chart svg rect")).as("the delivery chart's bars").isNotEmpty();
 
@@ -163,22 +155,15 @@ class StatusPageIntegrationTest {
         assertThat(app.get("/metrics").body()).doesNotContain(API_KEY);
 
         // What docs/status-page.png shows, taken the same way: on a laptop's screen and on a phone's.
-        chromium.get().screenshot("http://127.0.0.1:" + app.httpPort() + "/", SCRIPT_TIME, 1280, 1500, Path.of("target", "status-page.png"));
-        chromium.get().screenshot("http://127.0.0.1:" + app.httpPort() + "/", SCRIPT_TIME, 390, 2400, Path.of("target", "status-page-phone.png"));
+        chromium.screenshot("http://127.0.0.1:" + app.httpPort() + "/", SCRIPT_TIME, 1280, 1500, Path.of("target", "status-page.png"));
+        chromium.screenshot("http://127.0.0.1:" + app.httpPort() + "/", SCRIPT_TIME, 390, 2400, Path.of("target", "status-page-phone.png"));
     }
 
     @Test
     void saysDeliveryIsPausedWhenRefinerRefusesTheKey() throws Exception {
-        Path work = RealInfrastructure.workDir("status-page-paused-it");
-        Optional<HeadlessChromium> chromium = HeadlessChromium.find(work);
-        Assumptions.assumeTrue(chromium.isPresent(), "No Chromium on the PATH (apt-get install chromium; .ci/run does)");
+        HeadlessChromium chromium = browser("status-page-paused-it");
         stub.answer(request -> Answer.status(401).withBody("{\"message\":\"Invalid API key\"}"));
-        Map<String, String> settings = PipelineSettings.forRun("status-page-paused", broker);
-        settings.put(AppConfig.SCHEMA_REGISTRY_URL.key(), "kafka://_schemas-" + PipelineSettings.runOf(settings));
-        settings.put(AppConfig.REFINER_API_URL.key(), stub.url());
-        settings.put(AppConfig.REFINER_API_KEY.key(), API_KEY);
-        app = RunningApplication.start("status-page-paused", work, settings, Map.of());
-        app.awaitLog("Delivery status page on", TIMEOUT);
+        Map<String, String> settings = startRun("status-page-paused");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(settings.get(AppConfig.INPUT_TOPIC.key()), "u-1",
@@ -190,7 +175,7 @@ class StatusPageIntegrationTest {
         });
 
         int refusedBefore = stub.received().size(); // delivery probes on with backoff while the page loads
-        Document page = Jsoup.parse(chromium.get().dumpDom("http://127.0.0.1:" + app.httpPort() + "/", SCRIPT_TIME));
+        Document page = Jsoup.parse(chromium.dumpDom("http://127.0.0.1:" + app.httpPort() + "/", SCRIPT_TIME));
         int refusedAfter = stub.received().size();
 
         Element banner = page.getElementById("banner");
@@ -204,6 +189,24 @@ class StatusPageIntegrationTest {
         assertThat(stub.received()).allSatisfy(request -> assertThat(request.header("Authorization")).hasValueSatisfying(
                 header -> assertThat(header).contains(API_KEY))); // the key was sent, so the page had it within reach
         assertThat(page.outerHtml()).doesNotContain(API_KEY);
+    }
+
+    private static HeadlessChromium browser(String workName) {
+        Optional<HeadlessChromium> chromium = HeadlessChromium.find(RealInfrastructure.workDir(workName));
+        Assumptions.assumeTrue(chromium.isPresent(),
+                "No Chromium on the PATH: the status page is not tested in a browser here (apt-get install chromium; .ci/run does)");
+        return chromium.get();
+    }
+
+    /** {@code run} delivering to the stand-in with the secret key; its settings. */
+    private Map<String, String> startRun(String name) {
+        Map<String, String> settings = PipelineSettings.forRun(name, broker);
+        settings.put(AppConfig.SCHEMA_REGISTRY_URL.key(), "kafka://_schemas-" + PipelineSettings.runOf(settings));
+        settings.put(AppConfig.REFINER_API_URL.key(), stub.url());
+        settings.put(AppConfig.REFINER_API_KEY.key(), API_KEY);
+        app = RunningApplication.start(name, RealInfrastructure.workDir(name), settings, Map.of());
+        app.awaitLog("Delivery status page on", TIMEOUT);
+        return settings;
     }
 
     private long refused() {
