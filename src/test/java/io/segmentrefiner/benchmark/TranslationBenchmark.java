@@ -35,6 +35,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,14 @@ public final class TranslationBenchmark {
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         String threads = args.length > 1 ? args[1] : "1";
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        String dedupWindow = args.length > 3 ? args[3] : AppConfig.DEDUP_WINDOW.defaultValue().orElseThrow();
+        Map<String, String> settings = new HashMap<>(); // more settings for both applications: key=value,key=value
+        if (args.length > 4 && !args[4].isBlank()) {
+            for (String setting : args[4].split(",")) {
+                settings.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+            }
+        }
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(RealInfrastructure.workDir("benchmark-kafka"))) {
             String bootstrap = broker.bootstrapServers();
             TopicNames topics = new TopicNames("bench.segment.events", "bench.refiner.requests", "bench.refiner.requests.retry", "bench.refiner.dlq",
@@ -73,23 +82,39 @@ public final class TranslationBenchmark {
             System.out.printf("Produced %,d events (%,d bytes, %.0f bytes on average) to %d partitions%n",
                     events, bytes, (double) bytes / events, PARTITIONS);
 
-            AppConfig config = AppConfig.of(Map.of(
+            settings.putAll(Map.of(
                     AppConfig.BOOTSTRAP_SERVERS.key(), bootstrap,
                     AppConfig.SCHEMA_REGISTRY_URL.key(), "mock://benchmark",
                     AppConfig.INPUT_TOPIC.key(), topics.input(),
                     AppConfig.REQUESTS_TOPIC.key(), topics.requests(),
                     AppConfig.DLQ_TOPIC.key(), topics.deadLetters(),
                     AppConfig.SUPPRESSIONS_TOPIC.key(), topics.suppressions(),
+                    AppConfig.DEDUP_WINDOW.key(), dedupWindow,
                     "num.stream.threads", threads,
                     "state.dir", RealInfrastructure.workDir("benchmark-state").toString()));
+            AppConfig config = AppConfig.of(settings);
 
-            double passThrough = measure("pass-through", config.with("application.id", "bench-passthrough"), events, bootstrap, topics.input(),
-                    properties -> passThrough(topics.input()));
-            double translation = measure("translation", config.with("application.id", "bench-translation"), events, bootstrap, topics.input(),
-                    properties -> TranslationStage.topology(config, InMemorySchemaRegistry.scope("benchmark")));
-            System.out.printf("pass-through: %,.0f events/s%ntranslation:  %,.0f events/s%nratio:        %.2f%n",
-                    passThrough, translation, translation / passThrough);
-            printDeduplicationState(bootstrap, config, topics);
+            // The two alternate, each round on a fresh application id (and so a fresh deduplication store): the
+            // machine's own drift (the broker's page cache, its log flushes) then weighs on both alike.
+            List<Double> ratios = new ArrayList<>();
+            List<Double> ratiosFromStart = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                String suffix = round == 1 ? "" : "-" + round;
+                Rate passThrough = measure("pass-through", config.with("application.id", "bench-passthrough" + suffix), events, bootstrap, topics.input(),
+                        properties -> passThrough(topics.input()));
+                Rate translation = measure("translation", config.with("application.id", "bench-translation" + suffix), events, bootstrap, topics.input(),
+                        properties -> TranslationStage.topology(config, InMemorySchemaRegistry.scope("benchmark")));
+                ratios.add(translation.fromFirstCommit() / passThrough.fromFirstCommit());
+                ratiosFromStart.add(translation.fromStart() / passThrough.fromStart());
+                System.out.printf("round %d (dedup.window=%s): pass-through %,.0f events/s, translation %,.0f events/s, ratio %.2f;"
+                                + " from start, start-up included (%.1f s and %.1f s): %,.0f and %,.0f events/s, ratio %.2f%n",
+                        round, dedupWindow, passThrough.fromFirstCommit(), translation.fromFirstCommit(), ratios.get(round - 1),
+                        passThrough.startUpSeconds(), translation.startUpSeconds(), passThrough.fromStart(), translation.fromStart(),
+                        ratiosFromStart.get(round - 1));
+            }
+            System.out.printf("ratio: median %s of %d rounds, from the first commit on; from start: median %s%n",
+                    median(ratios), rounds, median(ratiosFromStart));
+            printDeduplicationState(bootstrap, config, topics, rounds);
         }
     }
 
@@ -98,7 +123,7 @@ public final class TranslationBenchmark {
      * that RocksDB flushed it): its files under the state dir, and its changelog on the broker, per million messageIds
      * translated (the changelog's committed records, one per messageId).
      */
-    private static void printDeduplicationState(String bootstrap, AppConfig config, TopicNames topics) throws Exception {
+    private static void printDeduplicationState(String bootstrap, AppConfig config, TopicNames topics, int rounds) throws Exception {
         String store = TranslationTopology.DEDUP_STORE;
         String changelog = "bench-translation-" + store + "-changelog";
         Path appState = Path.of(config.get("state.dir")).resolve("bench-translation");
@@ -129,7 +154,7 @@ public final class TranslationBenchmark {
             changelogEnd = endOffsets(admin, changelog).values().stream().mapToLong(Long::longValue).sum();
         }
         long changelogRecords = countCommitted(bootstrap, changelog);
-        long requests = countCommitted(bootstrap, topics.requests());
+        long requests = countCommitted(bootstrap, topics.requests()) / rounds; // every round wrote the same requests
         double millions = changelogRecords / 1e6;
         System.out.printf("dedup store %s: %,d messageIds (changelog records, read_committed; %,d requests)%n", store, changelogRecords, requests);
         System.out.printf("  on disk: %,d bytes (%,.0f bytes per million messageIds; the whole state dir of bench-translation: %,d bytes)%n",
@@ -203,28 +228,48 @@ public final class TranslationBenchmark {
         return bytes;
     }
 
-    private static double measure(String name, AppConfig config, int events, String bootstrap, String input,
-                                  Function<Properties, Topology> topology) throws Exception {
+    /** A run's rate: from start, and from its first commit on (start-up, group join and state set-up behind it). */
+    private record Rate(double fromStart, double fromFirstCommit, double startUpSeconds) {
+    }
+
+    private static Rate measure(String name, AppConfig config, int events, String bootstrap, String input,
+                                Function<Properties, Topology> topology) throws Exception {
         Properties properties = KafkaClientSettings.streams(config);
         String group = properties.getProperty("application.id");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
              KafkaStreams streams = new KafkaStreams(topology.apply(properties), properties)) {
             Map<TopicPartition, Long> ends = endOffsets(admin, input);
             long start = System.nanoTime();
+            long firstCommitAt = 0;
+            long firstCommitted = 0;
             streams.start();
-            while (committed(admin, group, ends.keySet()) < events) {
+            long committed;
+            while ((committed = committed(admin, group, ends.keySet())) < events) {
                 if (streams.state() == KafkaStreams.State.ERROR) {
                     throw new IllegalStateException(name + " failed");
                 }
+                if (firstCommitAt == 0 && committed > 0) {
+                    firstCommitAt = System.nanoTime();
+                    firstCommitted = committed;
+                }
                 TimeUnit.MILLISECONDS.sleep(50); // polling the committed offsets
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("%s: %,d events in %.1f s%n", name, events, seconds);
+            long end = System.nanoTime();
+            double seconds = (end - start) / 1e9;
+            double startUp = firstCommitAt == 0 ? seconds : (firstCommitAt - start) / 1e9;
+            double fromFirstCommit = firstCommitAt == 0 ? events / seconds : (events - firstCommitted) / ((end - firstCommitAt) / 1e9);
+            System.out.printf("%s: %,d events in %.1f s (first commit after %.1f s; %,.0f events/s from it on)%n",
+                    name, events, seconds, startUp, fromFirstCommit);
             // What the running application holds on the heap (its state stores among it), against the other run.
             System.out.printf("%s: heap in use after a GC, the application still running: %,d bytes%n", name, usedHeapAfterGc());
             streams.close(Duration.ofSeconds(30));
-            return events / seconds;
+            return new Rate(events / seconds, fromFirstCommit, startUp);
         }
+    }
+
+    private static String median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return String.format("%.2f (lowest %.2f, highest %.2f)", sorted.get(sorted.size() / 2), sorted.get(0), sorted.get(sorted.size() - 1));
     }
 
     private static long usedHeapAfterGc() {

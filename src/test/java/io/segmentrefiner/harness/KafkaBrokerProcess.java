@@ -86,6 +86,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     /** SIGKILL. */
     public void kill() {
         process.kill();
