@@ -19,7 +19,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,12 +54,7 @@ public final class SteadyRateBenchmark {
         int[] rates = Arrays.stream((args.length > 0 ? args[0] : "500,1000,2000").split(",")).mapToInt(Integer::parseInt).toArray();
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
-        Map<String, String> extra = new HashMap<>();
-        if (args.length > 3 && !args[3].isBlank()) {
-            for (String setting : args[3].split(",")) {
-                extra.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
-            }
-        }
+        Map<String, String> extra = ExtraSettings.from(args, 3);
         int total = warmUp + Arrays.stream(rates).map(rate -> rate * seconds).sum();
         Path work = RealInfrastructure.workDir("benchmark-steady");
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(work.resolve("kafka"));

@@ -64,12 +64,7 @@ public final class TranslationBenchmark {
         String threads = args.length > 1 ? args[1] : "1";
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         String dedupWindow = args.length > 3 ? args[3] : AppConfig.DEDUP_WINDOW.defaultValue().orElseThrow();
-        Map<String, String> settings = new HashMap<>(); // more settings for both applications: key=value,key=value
-        if (args.length > 4 && !args[4].isBlank()) {
-            for (String setting : args[4].split(",")) {
-                settings.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
-            }
-        }
+        Map<String, String> settings = ExtraSettings.from(args, 4); // for both applications
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(RealInfrastructure.workDir("benchmark-kafka"))) {
             String bootstrap = broker.bootstrapServers();
             TopicNames topics = new TopicNames("bench.segment.events", "bench.refiner.requests", "bench.refiner.requests.retry", "bench.refiner.dlq",
