@@ -38,7 +38,8 @@ import java.util.concurrent.locks.LockSupport;
  * was due to be written to the topic to its request's arrival at the stand-in) p50, p99 and max, the requests that
  * arrived per second over time, and the CPU seconds per event of the application and of the broker, from the
  * processes' own accounting ({@code /proc}, through {@link ProcessHandle}), between the rate's first event and its
- * last delivery. It also prints what both use idle, before the load.
+ * last delivery, in all and by thread role (the JIT compiler's threads apart: they compile for minutes after start).
+ * It also prints what both use idle, before the load and after it.
  *
  * <p>Run: {@code mvn -B -q -Pbenchmark-steady -DskipTests package exec:exec} ({@code -Dbenchmark.rates=500,1000,2000
  * -Dbenchmark.seconds=60 -Dbenchmark.warmUp=20000}; {@code -Dbenchmark.settings=key=value,...} adds settings to
@@ -75,11 +76,7 @@ public final class SteadyRateBenchmark {
                 String topic = settings.get(AppConfig.INPUT_TOPIC.key());
                 Cpu cpu = new Cpu(app.pid(), broker.pid());
 
-                Cpu.Reading idleFrom = cpu.read();
-                TimeUnit.NANOSECONDS.sleep(IDLE.toNanos()); // nothing to wait for: this is the idle time measured
-                Cpu.Reading idleTo = cpu.read();
-                System.out.printf("idle, %d s: application %.1f%% of a core, broker %.1f%% of a core%n", IDLE.toSeconds(),
-                        100 * idleTo.appSecondsSince(idleFrom) / IDLE.toSeconds(), 100 * idleTo.brokerSecondsSince(idleFrom) / IDLE.toSeconds());
+                printIdle("idle after start", cpu);
 
                 int first = 0;
                 Phase warm = Phase.run("warm-up", producer, topic, standIn, app, first, warmUp, 1_000);
@@ -89,12 +86,22 @@ public final class SteadyRateBenchmark {
                     Cpu.Reading from = cpu.read();
                     Phase phase = Phase.run(rate + "/s", producer, topic, standIn, app, first, rate * seconds, rate);
                     Cpu.Reading to = cpu.read();
-                    phase.print(standIn, to.appSecondsSince(from), to.brokerSecondsSince(from));
+                    phase.print(standIn, from, to);
                     first += rate * seconds;
                 }
+                printIdle("idle after the load", cpu);
                 System.out.printf("requests received more than once (re-sent): %,d%n", standIn.repeats.get());
             }
         }
+    }
+
+    private static void printIdle(String when, Cpu cpu) throws InterruptedException {
+        Cpu.Reading from = cpu.read();
+        TimeUnit.NANOSECONDS.sleep(IDLE.toNanos()); // nothing to wait for: this is the idle time measured
+        Cpu.Reading to = cpu.read();
+        System.out.printf("%s, %d s: application %.1f%% of a core (%.1f%% without the JIT compiler), broker %.1f%% (%.1f%%)%n",
+                when, IDLE.toSeconds(), 100 * to.appSecondsSince(from) / IDLE.toSeconds(), 100 * to.withoutJitSince(from, true) / IDLE.toSeconds(),
+                100 * to.brokerSecondsSince(from) / IDLE.toSeconds(), 100 * to.withoutJitSince(from, false) / IDLE.toSeconds());
     }
 
     /** One rate: {@code count} events from sequence number {@code first}, each due at its slot, then the wait until all arrived. */
@@ -126,7 +133,9 @@ public final class SteadyRateBenchmark {
             return (endNanos - startNanos) / 1e9;
         }
 
-        void print(StandIn standIn, double appCpu, double brokerCpu) {
+        void print(StandIn standIn, Cpu.Reading from, Cpu.Reading to) {
+            double appCpu = to.appSecondsSince(from);
+            double brokerCpu = to.brokerSecondsSince(from);
             long[] latencies = new long[count];
             for (int i = 0; i < count; i++) {
                 latencies[i] = standIn.latencyNanos(first + i);
@@ -135,8 +144,11 @@ public final class SteadyRateBenchmark {
             System.out.printf("%,d events/s for %d s (%,d events): end to end p50 %.0f ms, p99 %.0f ms, max %.0f ms; "
                             + "all delivered %.1f s after the first was due%n",
                     rate, count / rate, count, at(latencies, 0.50) / 1e6, at(latencies, 0.99) / 1e6, latencies[count - 1] / 1e6, seconds());
-            System.out.printf("  CPU per event: application %.3f ms (%.1f s), broker %.3f ms (%.1f s)%n",
-                    1e3 * appCpu / count, appCpu, 1e3 * brokerCpu / count, brokerCpu);
+            System.out.printf("  CPU per event: application %.3f ms (%.1f s), broker %.3f ms (%.1f s); without the JIT compiler's"
+                            + " threads: application %.3f ms, broker %.3f ms%n",
+                    1e3 * appCpu / count, appCpu, 1e3 * brokerCpu / count, brokerCpu,
+                    1e3 * to.withoutJitSince(from, true) / count, 1e3 * to.withoutJitSince(from, false) / count);
+            System.out.printf("  by thread, per event:%s%n", to.byRoleSince(from, count));
             int buckets = (int) Math.ceil(seconds() / 5);
             int[] perBucket = new int[buckets];
             for (int i = 0; i < count; i++) {
@@ -163,10 +175,13 @@ public final class SteadyRateBenchmark {
                 + "\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36\"}}";
     }
 
-    /** CPU seconds of the application's and the broker's processes, as the kernel accounts them. */
+    /**
+     * CPU seconds of the application's and the broker's processes, as the kernel accounts them, and by thread role
+     * as each JVM accounts its threads: the JIT compiler's share apart, since it keeps compiling for minutes.
+     */
     private record Cpu(long appPid, long brokerPid) {
 
-        record Reading(double app, double broker) {
+        record Reading(double app, double broker, ThreadCpu.Snapshot appThreads, ThreadCpu.Snapshot brokerThreads) {
             double appSecondsSince(Reading earlier) {
                 return app - earlier.app;
             }
@@ -174,10 +189,33 @@ public final class SteadyRateBenchmark {
             double brokerSecondsSince(Reading earlier) {
                 return broker - earlier.broker;
             }
+
+            /** Each role's CPU per event, in ms, roles with none left out; the JIT's and the GC's included. */
+            String byRoleSince(Reading earlier, int events) {
+                StringBuilder line = new StringBuilder();
+                appendRoles(line, "application", appThreads.secondsSince(earlier.appThreads), events);
+                appendRoles(line, "broker", brokerThreads.secondsSince(earlier.brokerThreads), events);
+                return line.toString();
+            }
+
+            double withoutJitSince(Reading earlier, boolean ofApp) {
+                ThreadCpu.Snapshot now = ofApp ? appThreads : brokerThreads;
+                ThreadCpu.Snapshot then = ofApp ? earlier.appThreads : earlier.brokerThreads;
+                return (ofApp ? appSecondsSince(earlier) : brokerSecondsSince(earlier)) - now.secondsSince(then).get(ThreadCpu.Role.JIT);
+            }
+
+            private static void appendRoles(StringBuilder line, String process, Map<ThreadCpu.Role, Double> byRole, int events) {
+                line.append(String.format("%n    %s:", process));
+                byRole.forEach((role, seconds) -> {
+                    if (seconds >= 0.005) {
+                        line.append(String.format(" %s %.3f ms;", role.description, 1e3 * seconds / events));
+                    }
+                });
+            }
         }
 
         Reading read() {
-            return new Reading(seconds(appPid), seconds(brokerPid));
+            return new Reading(seconds(appPid), seconds(brokerPid), ThreadCpu.of(appPid), ThreadCpu.of(brokerPid));
         }
 
         private static double seconds(long pid) {

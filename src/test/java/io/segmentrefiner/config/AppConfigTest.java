@@ -80,6 +80,24 @@ class AppConfigTest {
     }
 
     @Test
+    void theStreamThreadsConsumerBatchesFetchesUnlessTheUserSaysOtherwise() {
+        StreamsConfig defaults = new StreamsConfig(KafkaClientSettings.streams(AppConfig.of(Map.of("bootstrap.servers", "b:9092"))));
+
+        assertThat(defaults.getMainConsumerConfigs("group", "client", 0))
+                .containsEntry("fetch.max.wait.ms", "20").containsEntry("fetch.min.bytes", "16384");
+        // Restoring state and reading the suppression list keep Kafka's defaults: nothing trickles there.
+        assertThat(defaults.getRestoreConsumerConfigs("client")).doesNotContainKeys("fetch.max.wait.ms", "fetch.min.bytes");
+        assertThat(defaults.getGlobalConsumerConfigs("client")).doesNotContainKeys("fetch.max.wait.ms", "fetch.min.bytes");
+
+        for (String prefix : new String[] {"", "consumer.", "main.consumer."}) {
+            StreamsConfig given = new StreamsConfig(KafkaClientSettings.streams(AppConfig.of(Map.of("bootstrap.servers", "b:9092",
+                    prefix + "fetch.max.wait.ms", "500", prefix + "fetch.min.bytes", "1"))));
+            assertThat(given.getMainConsumerConfigs("group", "client", 0)).as("given as %sfetch.*", prefix)
+                    .containsEntry("fetch.max.wait.ms", "500").containsEntry("fetch.min.bytes", "1");
+        }
+    }
+
+    @Test
     void plainClientsAreIdempotentReadCommittedAndNeverTransactional() {
         AppConfig config = AppConfig.of(Map.of("bootstrap.servers", "b:9092", "transactional.id", "meant-for-streams",
                 "acks", "1", "isolation.level", "read_uncommitted", "linger.ms", "20"));
