@@ -100,8 +100,8 @@ public final class SteadyRateBenchmark {
         TimeUnit.NANOSECONDS.sleep(IDLE.toNanos()); // nothing to wait for: this is the idle time measured
         Cpu.Reading to = cpu.read();
         System.out.printf("%s, %d s: application %.1f%% of a core (%.1f%% without the JIT compiler), broker %.1f%% (%.1f%%)%n",
-                when, IDLE.toSeconds(), 100 * to.appSecondsSince(from) / IDLE.toSeconds(), 100 * to.withoutJitSince(from, true) / IDLE.toSeconds(),
-                100 * to.brokerSecondsSince(from) / IDLE.toSeconds(), 100 * to.withoutJitSince(from, false) / IDLE.toSeconds());
+                when, IDLE.toSeconds(), 100 * to.appSecondsSince(from) / IDLE.toSeconds(), 100 * to.appWithoutJitSince(from) / IDLE.toSeconds(),
+                100 * to.brokerSecondsSince(from) / IDLE.toSeconds(), 100 * to.brokerWithoutJitSince(from) / IDLE.toSeconds());
     }
 
     /** One rate: {@code count} events from sequence number {@code first}, each due at its slot, then the wait until all arrived. */
@@ -147,7 +147,7 @@ public final class SteadyRateBenchmark {
             System.out.printf("  CPU per event: application %.3f ms (%.1f s), broker %.3f ms (%.1f s); without the JIT compiler's"
                             + " threads: application %.3f ms, broker %.3f ms%n",
                     1e3 * appCpu / count, appCpu, 1e3 * brokerCpu / count, brokerCpu,
-                    1e3 * to.withoutJitSince(from, true) / count, 1e3 * to.withoutJitSince(from, false) / count);
+                    1e3 * to.appWithoutJitSince(from) / count, 1e3 * to.brokerWithoutJitSince(from) / count);
             System.out.printf("  by thread, per event:%s%n", to.byRoleSince(from, count));
             int buckets = (int) Math.ceil(seconds() / 5);
             int[] perBucket = new int[buckets];
@@ -198,10 +198,12 @@ public final class SteadyRateBenchmark {
                 return line.toString();
             }
 
-            double withoutJitSince(Reading earlier, boolean ofApp) {
-                ThreadCpu.Snapshot now = ofApp ? appThreads : brokerThreads;
-                ThreadCpu.Snapshot then = ofApp ? earlier.appThreads : earlier.brokerThreads;
-                return (ofApp ? appSecondsSince(earlier) : brokerSecondsSince(earlier)) - now.secondsSince(then).get(ThreadCpu.Role.JIT);
+            double appWithoutJitSince(Reading earlier) {
+                return appSecondsSince(earlier) - appThreads.secondsSince(earlier.appThreads).get(ThreadCpu.Role.JIT);
+            }
+
+            double brokerWithoutJitSince(Reading earlier) {
+                return brokerSecondsSince(earlier) - brokerThreads.secondsSince(earlier.brokerThreads).get(ThreadCpu.Role.JIT);
             }
 
             private static void appendRoles(StringBuilder line, String process, Map<ThreadCpu.Role, Double> byRole, int events) {
