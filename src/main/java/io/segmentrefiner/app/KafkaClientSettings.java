@@ -59,9 +59,9 @@ public final class KafkaClientSettings {
      * poll, and every poll pays the thread's whole loop: batching for 20 ms at most took 40 to 50% off its CPU per
      * event at 1,000 events a second (docs/benchmarks.md). In bulk the bytes are there at once and nothing waits.
      */
-    public static final String MAIN_CONSUMER_FETCH_MAX_WAIT_MS = "20";
+    private static final String MAIN_CONSUMER_FETCH_MAX_WAIT_MS = "20";
     /** What the broker waits for, up to {@link #MAIN_CONSUMER_FETCH_MAX_WAIT_MS}: some 15 to 30 events of Segment JSON. */
-    public static final String MAIN_CONSUMER_FETCH_MIN_BYTES = "16384";
+    private static final String MAIN_CONSUMER_FETCH_MIN_BYTES = "16384";
 
     /** The Kafka Streams settings: every Kafka key as given, over this project's defaults for Streams. */
     public static Properties streams(AppConfig config) {

@@ -12,7 +12,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,8 +21,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What the status page costs {@code run}: one instance ({@code --role all}) on a broker of its own, delivering to a
@@ -36,7 +33,7 @@ import java.util.regex.Pattern;
  */
 public final class StatusPageBenchmark {
 
-    private static final Pattern THREAD_CPU = Pattern.compile("\"segment-refiner-status\"[^\\n]*cpu=([0-9.]+)ms");
+    private static final String STATUS_THREAD = "segment-refiner-status";
 
     public static void main(String[] args) throws Exception {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
@@ -67,8 +64,8 @@ public final class StatusPageBenchmark {
                     reader.scheduleAtFixedRate(read, 0, readEveryMillis, TimeUnit.MILLISECONDS);
                 }
 
-                long cpuBefore = cpuMillis(app.pid());
-                double statusBefore = statusThreadMillis(app);
+                double cpuBefore = ThreadCpu.processSeconds(app.pid());
+                double statusBefore = ThreadCpu.of(app.pid()).millisOf(STATUS_THREAD);
                 long started = System.nanoTime();
                 try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         broker.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 20), new StringSerializer(), new StringSerializer())) {
@@ -84,8 +81,8 @@ public final class StatusPageBenchmark {
                     return stub.delivered().size() >= events;
                 });
                 double seconds = (System.nanoTime() - started) / 1e9;
-                long cpu = cpuMillis(app.pid()) - cpuBefore;
-                double status = statusThreadMillis(app) - statusBefore;
+                long cpu = Math.round(1e3 * (ThreadCpu.processSeconds(app.pid()) - cpuBefore));
+                double status = ThreadCpu.of(app.pid()).millisOf(STATUS_THREAD) - statusBefore;
                 reader.shutdownNow();
 
                 List<Long> sorted = new ArrayList<>(latenciesMicros);
@@ -103,18 +100,5 @@ public final class StatusPageBenchmark {
 
     private static long at(List<Long> sorted, double quantile) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(quantile * sorted.size()) - 1));
-    }
-
-    private static long cpuMillis(long pid) {
-        return ProcessHandle.of(pid).flatMap(process -> process.info().totalCpuDuration()).orElseThrow().toMillis();
-    }
-
-    private static double statusThreadMillis(RunningApplication app) throws Exception {
-        Path dump = app.dumpThreads();
-        Matcher matcher = THREAD_CPU.matcher(Files.readString(dump));
-        if (!matcher.find()) {
-            throw new IllegalStateException("no segment-refiner-status thread in " + dump);
-        }
-        return Double.parseDouble(matcher.group(1));
     }
 }

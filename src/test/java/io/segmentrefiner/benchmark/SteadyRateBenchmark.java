@@ -217,11 +217,7 @@ public final class SteadyRateBenchmark {
         }
 
         Reading read() {
-            return new Reading(seconds(appPid), seconds(brokerPid), ThreadCpu.of(appPid), ThreadCpu.of(brokerPid));
-        }
-
-        private static double seconds(long pid) {
-            return ProcessHandle.of(pid).flatMap(process -> process.info().totalCpuDuration()).orElseThrow().toNanos() / 1e9;
+            return new Reading(ThreadCpu.processSeconds(appPid), ThreadCpu.processSeconds(brokerPid), ThreadCpu.of(appPid), ThreadCpu.of(brokerPid));
         }
     }
 

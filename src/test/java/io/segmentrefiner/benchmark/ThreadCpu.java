@@ -1,25 +1,25 @@
 package io.segmentrefiner.benchmark;
 
+import io.segmentrefiner.harness.ChildProcess;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * CPU time of a JVM's threads by what they do, as the JVM itself accounts them ({@code jcmd <pid> Thread.print}
- * prints each thread's {@code cpu=}): the JIT compiler's threads and the garbage collector's apart from the work, so
- * that a measurement taken while the JIT still compiles is not read as the cost of the work.
+ * CPU time of a JVM: in all, as the kernel accounts the process, and per thread, as the JVM itself accounts them
+ * ({@code jcmd <pid> Thread.print} prints each thread's {@code cpu=}), by what the threads do: the JIT compiler's
+ * threads and the garbage collector's apart from the work, so that a measurement taken while the JIT still compiles
+ * is not read as the cost of the work.
  */
 final class ThreadCpu {
 
     private static final Pattern THREAD = Pattern.compile("^\"(?<name>[^\"]*)\".*? cpu=(?<cpu>[0-9.]+)ms .*?nid=(?<nid>0x[0-9a-f]+)");
-    private static final String JDK_BIN = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
 
     /** What a thread does, from its name; the order is the order printed. */
     enum Role {
@@ -53,7 +53,7 @@ final class ThreadCpu {
             if (threadName.startsWith("httpclient-")) {
                 return HTTP_IO;
             }
-            if (threadName.startsWith("refiner-delivery") || threadName.startsWith("delivery")) {
+            if (threadName.startsWith("refiner-delivery")) {
                 return DELIVERY;
             }
             if (threadName.contains("CompilerThread")) {
@@ -62,18 +62,22 @@ final class ThreadCpu {
             if (threadName.startsWith("GC Thread") || threadName.startsWith("G1 ")) {
                 return GC;
             }
-            if (threadName.startsWith("data-plane-kafka-network-thread") || threadName.contains("-network-thread-")) {
+            if (threadName.contains("kafka-network-thread")) {
                 return BROKER_NETWORK;
             }
-            if (threadName.startsWith("data-plane-kafka-request-handler") || threadName.contains("request-handler")) {
+            if (threadName.contains("kafka-request-handler")) {
                 return BROKER_REQUEST_HANDLERS;
             }
             return OTHER;
         }
     }
 
-    /** CPU milliseconds per thread (by native id) at one moment, with the threads' roles. */
-    record Snapshot(Map<String, Double> millisByThread, Map<String, Role> roles) {
+    /** One thread's CPU milliseconds at a moment. */
+    record Thread(String name, Role role, double millis) {
+    }
+
+    /** The threads of a JVM at one moment, by native id. */
+    record Snapshot(Map<String, Thread> threads) {
 
         /** CPU seconds by role since an earlier snapshot; a thread started since counts from zero, one ended is left out. */
         Map<Role, Double> secondsSince(Snapshot earlier) {
@@ -81,42 +85,45 @@ final class ThreadCpu {
             for (Role role : Role.values()) {
                 byRole.put(role, 0.0);
             }
-            millisByThread.forEach((thread, millis) -> byRole.merge(roles.get(thread),
-                    (millis - earlier.millisByThread.getOrDefault(thread, 0.0)) / 1e3, Double::sum));
+            threads.forEach((id, thread) -> {
+                Thread then = earlier.threads.get(id);
+                byRole.merge(thread.role, (thread.millis - (then == null ? 0 : then.millis)) / 1e3, Double::sum);
+            });
             return byRole;
+        }
+
+        /** The CPU milliseconds of the thread of that name. */
+        double millisOf(String name) {
+            return threads.values().stream().filter(thread -> thread.name.equals(name)).mapToDouble(Thread::millis).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no thread " + name + " in " + threads.values()));
         }
     }
 
     private ThreadCpu() {
     }
 
+    /** The CPU seconds of the whole process so far, as the kernel accounts them. */
+    static double processSeconds(long pid) {
+        return ProcessHandle.of(pid).flatMap(process -> process.info().totalCpuDuration()).orElseThrow().toNanos() / 1e9;
+    }
+
     static Snapshot of(long pid) {
-        Process jcmd;
         try {
-            jcmd = new ProcessBuilder(JDK_BIN, Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            Process jcmd = new ProcessBuilder(ChildProcess.currentJava().resolveSibling("jcmd").toString(), Long.toString(pid), "Thread.print")
+                    .redirectErrorStream(true).start();
             String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (jcmd.waitFor() != 0) {
                 throw new IllegalStateException("jcmd " + pid + " Thread.print failed: " + output);
             }
-            return parse(output.lines().toList());
+            Map<String, Thread> threads = new HashMap<>();
+            output.lines().map(THREAD::matcher).filter(Matcher::find).forEach(thread -> threads.put(thread.group("nid"),
+                    new Thread(thread.group("name"), Role.of(thread.group("name")), Double.parseDouble(thread.group("cpu")))));
+            return new Snapshot(threads);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            java.lang.Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    static Snapshot parse(List<String> lines) {
-        Map<String, Double> millis = new HashMap<>();
-        Map<String, Role> roles = new HashMap<>();
-        for (String line : lines) {
-            Matcher thread = THREAD.matcher(line);
-            if (thread.find()) {
-                millis.put(thread.group("nid"), Double.parseDouble(thread.group("cpu")));
-                roles.put(thread.group("nid"), Role.of(thread.group("name")));
-            }
-        }
-        return new Snapshot(millis, roles);
     }
 }
